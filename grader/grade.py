@@ -1,0 +1,194 @@
+"""Grading: run a submission in children, compare with the reference, score each item.
+
+The reference's results are taken once, before any student code runs, and reused
+for every submission a ``Grader`` grades. Scores are decided here, in the grading
+process, from validated plain data only.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Iterable
+
+from . import paths, sources, specs
+from .compare import compare
+from .results import CheckResult, ExerciseResult, Report
+from .runner import Reply, Runner
+from .sandbox import Limits
+from .spec import Exercise, Item
+
+INF = float("inf")
+
+
+class GraderError(Exception):
+    """The grader cannot grade at all (usage, or a broken course); never a student's fault."""
+
+
+class Grader:
+    """Grades submissions against the reference, reusing one runner and one set of expected values.
+
+    ``hidden=False`` grades the public cases only (a student's self-check). Without
+    reference solutions (a student release) the expected values come from the
+    release's expected.json, public cases only, and each function runs with the
+    student's own helpers.
+    """
+
+    def __init__(self, *, hidden: bool = True, limits: Limits = Limits(), exercises: Iterable[str] | None = None,
+                 reference: Path = paths.REFERENCE, expected: Path = paths.EXPECTED):
+        self.hidden = hidden
+        self.limits = limits
+        self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
+        self.runner = Runner(limits)
+        self.reference = {ex.id: _read_text(reference / ex.filename) for ex in self.exercises}
+        self.expected = self._expected(expected)
+
+    def items(self, ex: Exercise) -> tuple[Item, ...]:
+        return ex.items(hidden=self.hidden)
+
+    @property
+    def swaps(self) -> bool:
+        """Whether functions run with the reference's helpers (only where the reference is here)."""
+        return all(self.reference.values())
+
+    def _expected(self, expected_file: Path) -> dict[str, dict[str, Reply]]:
+        if self.swaps:
+            with ThreadPoolExecutor(max_workers=len(self.exercises)) as pool:
+                return dict(zip([ex.id for ex in self.exercises], pool.map(self._run_reference, self.exercises)))
+        if self.hidden:
+            raise GraderError("grading needs the reference solutions (reference/), which are not here; "
+                              "in a student release use `check`, which runs the public cases")
+        if not expected_file.exists():
+            raise GraderError(f"no reference solutions and no expected values ({expected_file}) to check against")
+        table = json.loads(expected_file.read_text(encoding="utf-8"))
+        return {ex.id: {name: Reply(outputs=outputs) for name, outputs in table.get(ex.id, {}).items()}
+                for ex in self.exercises}
+
+    def _run_reference(self, ex: Exercise) -> dict[str, Reply]:
+        items = self.items(ex)
+        run = self.runner.run(ex.id, self.reference[ex.id], ex.filename, tuple(i.index for i in items),
+                              hidden=self.hidden, deadline=time.monotonic() + 600)
+        broken = [f"{item.name}: {run.replies[item.index].error or run.replies[item.index].problems}"
+                  for item in items if run.replies[item.index].error or run.replies[item.index].problems]
+        if broken:
+            raise GraderError(f"the reference for {ex.id} fails its own checks: " + "; ".join(broken))
+        return {item.name: run.replies[item.index] for item in items}
+
+    def grade(self, path: str | Path, *, exercise: str | None = None) -> Report:
+        """Grade a submission folder (laid out like exercises/) or one exercise file."""
+        path = Path(path)
+        if path.is_dir():
+            files = {ex.id: sources.find(path, ex.id) for ex in self.exercises}
+        elif path.is_file():
+            id = exercise or path.stem
+            if id not in {ex.id for ex in self.exercises}:
+                raise GraderError(f"{path.name}: no exercise called '{id}' (see `python -m grader list`); "
+                                  "name the file after its exercise or pass --exercise")
+            files = {id: path}
+        else:
+            raise GraderError(f"no such file or folder: {path}")
+        deadline = time.monotonic() + self.limits.seconds_per_submission
+        results = tuple(self._grade_exercise(ex, files[ex.id], deadline) for ex in self.exercises if ex.id in files)
+        return Report(str(path), results)
+
+    def _grade_exercise(self, ex: Exercise, file: Path | None, deadline: float) -> ExerciseResult:
+        items = self.items(ex)
+        if file is None:
+            return ExerciseResult(ex.id, ex.title, tuple(
+                _zero(item, "not submitted", f"{ex.filename} was not submitted") for item in items))
+        try:
+            source = sources.read(file)
+        except sources.Unreadable as exc:
+            return ExerciseResult(ex.id, ex.title, tuple(_zero(item, "error", str(exc)) for item in items),
+                                  file.name)
+        run = self.runner.run(ex.id, source.text, source.filename, tuple(i.index for i in items),
+                              reference=self.reference[ex.id] if self.swaps else None,
+                              hidden=self.hidden, deadline=deadline)
+        checks = tuple(judge(item, self.expected[ex.id][item.name], run.replies[item.index], source,
+                             own_helpers=not self.swaps) for item in items)
+        return ExerciseResult(ex.id, ex.title, checks, file.name, source.locate(run.output), run.sandbox)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _zero(item: Item, status: str, message: str) -> CheckResult:
+    return CheckResult(item.name, 0.0, item.points, False, item.hidden, message, status, INF)
+
+
+def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *, own_helpers: bool = False) -> CheckResult:
+    """Score one item from the reference's reply and the student's."""
+    check = item.check
+    if got.error:
+        status, text = _error_text(got.error, item, source)
+        return _zero(item, status, text)
+    verdicts = [compare(output, expected.outputs.get(output.name), got.outputs.get(output.name),
+                        problem=got.problems.get(output.name, "" if output.name in got.outputs else "missing"),
+                        params=item.params)
+                for output in check.outputs]
+    deviation = max((v.deviation for v in verdicts), default=0.0)
+    failed = [v.message for v in verdicts if not v.passed]
+    if not failed:
+        return CheckResult(item.name, item.points, item.points, True, item.hidden, "passed", "passed", deviation)
+    lines = [f"Checked {check.about or check.target}{_case_text(item)}."] + failed
+    if own_helpers and check.swap:
+        lines.append(_own_helpers_note(check))
+    return CheckResult(item.name, 0.0, item.points, False, item.hidden, "\n".join(lines), "failed", deviation)
+
+
+def _case_text(item: Item) -> str:
+    if not item.case.params:
+        return ""
+    return " with " + ", ".join(f"{k}={v}" for k, v in item.case.params.items())
+
+
+def _own_helpers_note(check) -> str:
+    return (f"Note: this self-check runs {check.target} with your own {', '.join(check.swap)}; "
+            f"when your instructor grades, it runs with correct ones, so only {check.target} itself counts.")
+
+
+STATUS = {"not attempted": "not attempted", "missing": "failed", "limit": "limit"}
+
+
+def _error_text(error: dict, item: Item, source: sources.Source) -> tuple[str, str]:
+    kind, message = error.get("kind", "error"), error.get("message", "")
+    where = source.locate(error.get("where", ""))
+    if kind == "not attempted":
+        inside = where.split(", in ")[-1] if where else ""
+        if inside != item.check.target and inside in specs.exercise(item.exercise).targets:
+            message += f" ({inside} raises NotImplementedError)"
+        return STATUS[kind], message
+    if kind == "syntax":
+        return "error", f"syntax error{' at ' + where if where else ''}: {message}"
+    if kind == "signature":
+        stub = stub_signature(item.exercise, item.check.target)
+        return "error", message + (f"; the exercise defines it as {stub}" if stub else "")
+    text = f"Checked {item.check.about or item.check.target}{_case_text(item)}.\n{message}"
+    if where:
+        text += f" ({where})"
+    trace = source.locate(error.get("trace", ""))
+    if trace and kind in ("exception", "return", "limit", "exit"):
+        text += "\n" + trace.rstrip()
+    return STATUS.get(kind, "error"), text
+
+
+def stub_signature(exercise: str, name: str) -> str:
+    """How the stub in exercises/ defines ``name``, e.g. 'forward(X, w, b)'."""
+    try:
+        tree = ast.parse((paths.EXERCISES / f"{exercise}.py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return ""
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+            node = init or node
+            return f"{name}({ast.unparse(init.args).replace('self, ', '').replace('self', '')})" if init else name
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return f"{name}({ast.unparse(node.args)})"
+    return ""

@@ -1,0 +1,8 @@
+"""Where the course's files are: next to the grader package, in the repository or a release."""
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+EXERCISES = ROOT / "exercises"
+REFERENCE = ROOT / "reference"
+EXPECTED = PACKAGE / "expected.json"  # public expected values, written into a student release
