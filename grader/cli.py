@@ -1,16 +1,18 @@
 """The command line: check (students), grade (instructors), list.
 
-Exit status: 0 when the command did its job (for ``check``: every public check
-passed), 1 when ``check`` found a failing check, 2 for usage errors.
+Exit status: 0 when the command did its job, whatever the scores (for ``check``:
+every public check passed); 1 when ``check`` found a failing check, or when a
+class run could not grade some submission (a grader error; rerun to retry);
+2 for usage errors; 130 when interrupted.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from pathlib import Path
 
-from . import paths, render, specs
+from . import batch, paths, render, specs
 from .grade import Grader, GraderError
 from .results import Report
 
@@ -53,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--exercise", metavar="ID", help="grade PATH as this exercise (see `list`)")
     grade.add_argument("--json", metavar="FILE", type=Path, help="write the report as JSON")
     grade.add_argument("--quiet", action="store_true", help="print only the total")
+    whole = grade.add_argument_group("a whole class", "PATH holds one folder (or file) per student")
+    whole.add_argument("--out", metavar="DIR", type=Path,
+                       help="grade every student in PATH into DIR: reports/<student>.json, "
+                            "gradescope/<student>/results.json and scores.csv; a rerun finishes what is left")
+    whole.add_argument("--jobs", metavar="N", type=int, default=os.cpu_count() or 1,
+                       help="students graded at once (default: the number of cores, %(default)s)")
+    whole.add_argument("--force", action="store_true", help="regrade students that already have a report")
     grade.set_defaults(command=_grade)
 
     listing = sub.add_parser("list", help="list the exercises", description="One exercise id per line, with its title.")
@@ -68,9 +77,31 @@ def _check(args) -> int:
 
 
 def _grade(args) -> int:
+    if args.out:
+        return _grade_class(args)
     report = _run(Grader(hidden=True, exercises=_only(args.exercise, args.path)), args.path, args.exercise, args.json)
     sys.stdout.write(f"Total: {render.points(report.score, report.max_score)}\n" if args.quiet else render.report(report))
     return 0
+
+
+def _grade_class(args) -> int:
+    if args.json:
+        raise GraderError("--json is for one submission; with --out every student gets a report in DIR/reports")
+    if args.jobs < 1:
+        raise GraderError("--jobs takes a number of at least 1")
+    batch.submissions(args.path, args.out, args.exercise)  # usage errors before the grader starts
+    summary = batch.grade_class(Grader(hidden=True, exercises=(args.exercise,) if args.exercise else None),
+                                args.path, args.out, exercise=args.exercise, jobs=args.jobs, force=args.force)
+    if not args.quiet:
+        sys.stdout.write(render.class_table(args.out / batch.CSV))
+    print(f"graded {len(summary.graded)}, already done {len(summary.skipped)}, grader errors {len(summary.failed)}; "
+          f"scores in {args.out / batch.CSV}")
+    for name, error in summary.failed.items():
+        print(f"error: could not grade {name}: {error}", file=sys.stderr)
+    if summary.interrupted:
+        print("interrupted: run the same command again to grade the rest", file=sys.stderr)
+        return 130
+    return 1 if summary.failed else 0
 
 
 def _list(args) -> int:
@@ -95,13 +126,5 @@ def _run(grader: Grader, path: Path, exercise: str | None, json_file: Path | Non
         raise GraderError(f"no such file or folder: {path}")
     report = grader.grade(path, exercise=exercise)
     if json_file:
-        write_json(json_file, report.to_dict())
+        batch.write_json(json_file, report.to_dict())
     return report
-
-
-def write_json(path: Path, data: dict) -> None:
-    """Write JSON atomically: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    tmp.replace(path)

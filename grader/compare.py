@@ -30,13 +30,19 @@ def fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
+def only_numbers(value: Any, depth: int = 0) -> bool:
+    """Whether plain data holds numbers and lists of them, and nothing else."""
+    if type(value) in (int, float, bool):
+        return True
+    return type(value) is list and depth < 32 and all(only_numbers(v, depth + 1) for v in value)
+
+
 def as_array(value: Any) -> np.ndarray | None:
-    """A float array from plain numbers and nested lists, or None if the nesting is irregular."""
+    """A float array from numbers and nested lists, or None if the rows have different lengths."""
     try:
-        array = np.asarray(value, dtype=np.float64)
+        return np.asarray(value, dtype=np.float64)
     except (ValueError, TypeError):
         return None
-    return array
 
 
 def compare(output: Output, expected: Any, got: Any, *, problem: str = "", params: Mapping | None = None) -> Verdict:
@@ -48,6 +54,8 @@ def compare(output: Output, expected: Any, got: Any, *, problem: str = "", param
         if got == expected:
             return Verdict(True)
         return fail(f"expected {expected!r}, got {got!r}")
+    if not only_numbers(got):
+        return fail("could not read it as numbers")
     e, g = as_array(expected), as_array(got)
     if g is None:
         return fail("could not read it as numbers: its rows have different lengths")

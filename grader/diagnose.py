@@ -58,7 +58,7 @@ def _history_patterns(e, g, columns):
         for j in range(e.shape[1]):
             if np.ptp(g[:n, j]) == 0 and np.ptp(e[:n, j]) > 0:
                 yield "frozen", {"column": columns[j] if j < len(columns) else f"column {j}"}
-    if e.ndim == 1 and e[n - 1] < e[0] and g[n - 1] > g[0]:
+    if e.ndim == 1 and e[n - 1] < e[0] and g[n - 1] > 2 * abs(g[0]) and np.mean(np.diff(g[:n]) > 0) >= 0.8:
         yield "rising", {}
     if e.shape[1:] == g.shape[1:] and _close(g[0], e[0]):
         de, dg = e[1] - e[0], g[1] - g[0]

@@ -76,19 +76,22 @@ class Grader:
             raise GraderError(f"the reference for {ex.id} fails its own checks: " + "; ".join(broken))
         return {item.name: run.replies[item.index] for item in items}
 
-    def grade(self, path: str | Path, *, exercise: str | None = None) -> Report:
-        """Grade a submission folder (laid out like exercises/) or one exercise file."""
+    def files(self, path: str | Path, exercise: str | None = None) -> dict[str, Path | None]:
+        """The file of each exercise in a submission: a folder laid out like exercises/, or one file."""
         path = Path(path)
         if path.is_dir():
-            files = {ex.id: sources.find(path, ex.id) for ex in self.exercises}
-        elif path.is_file():
+            return {ex.id: sources.find(path, ex.id) for ex in self.exercises}
+        if path.is_file():
             id = exercise or path.stem
             if id not in {ex.id for ex in self.exercises}:
                 raise GraderError(f"{path.name}: no exercise called '{id}' (see `python -m grader list`); "
                                   "name the file after its exercise or pass --exercise")
-            files = {id: path}
-        else:
-            raise GraderError(f"no such file or folder: {path}")
+            return {id: path}
+        raise GraderError(f"no such file or folder: {path}")
+
+    def grade(self, path: str | Path, *, exercise: str | None = None) -> Report:
+        """Grade a submission folder (laid out like exercises/) or one exercise file."""
+        files = self.files(path, exercise)
         deadline = time.monotonic() + self.limits.seconds_per_submission
         results = tuple(self._grade_exercise(ex, files[ex.id], deadline) for ex in self.exercises if ex.id in files)
         return Report(str(path), results)

@@ -18,13 +18,14 @@ class Unconvertible(Exception):
 def describe(value) -> str:
     """A short description of a value's type for messages, e.g. 'a str' or 'a Tensor of shape (3,)'."""
     kind = type(value).__name__
-    shape = getattr(value, "shape", None)
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    shape = getattr(type(value), "shape", None) and getattr(value, "shape", None)
     if isinstance(shape, tuple) or type(shape).__name__ == "Size":
         try:
-            return f"a {kind} of shape {tuple(int(n) for n in shape)}"
+            return f"{article} {kind} of shape {tuple(int(n) for n in shape)}"
         except Exception:
             pass
-    return f"a {kind}"
+    return f"{article} {kind}"
 
 
 def to_plain(value):

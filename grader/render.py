@@ -1,6 +1,7 @@
 """The terminal report: one line per check, and what went wrong under each failed one."""
 from __future__ import annotations
 
+import csv
 import os
 import sys
 
@@ -73,3 +74,15 @@ def _row(left: str, right: str, width: int) -> str:
 
 def _paint(text: str, code: str, colour: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if colour else text
+
+
+def class_table(csv_path) -> str:
+    """Each student's total, from a class run's scores.csv."""
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return ""
+    width = max(len("student"), *(len(r["student"]) for r in rows)) + 2
+    lines = [f"{'student':<{width}}score"]
+    lines += [f"{r['student']:<{width}}{points(float(r['score']), float(r['max_score']))}" for r in rows]
+    return "\n".join(lines) + "\n"

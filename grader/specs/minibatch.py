@@ -110,7 +110,7 @@ def updates_per_epoch(batch_size_of):
 LOSS_HINTS = {
     "length": "{got} epochs recorded instead of {expected}: check the number of epochs",
     "shifted": "the loss looks recorded one update late: record it before the epoch's updates",
-    "rising": "the loss grows: is the update going up the gradient instead of down?",
+    "rising": "the loss grows instead of falling: the updates overshoot or go up the gradient",
     "scaled": "a constant factor of {factor:.4g}: a sum instead of a mean?",
 }
 PARAM_HINTS = {
@@ -127,12 +127,12 @@ PARAM_HINTS = {
 
 def fit_outputs(history_label):
     return (
-        Output("losses", "the cost on the whole data at the start of each epoch", rtol=1e-4, atol=1e-5,
+        Output("losses", "the cost on the whole data at the start of each epoch", rtol=3e-4, atol=1e-5,
                history=per_epoch, hints=LOSS_HINTS),
-        Output("params", "(w, b) just before each update", rtol=1e-4, atol=1e-4, columns=("w", "b"),
+        Output("params", "(w, b) just before each update", rtol=3e-4, atol=3e-4, columns=("w", "b"),
                history=history_label, hints=PARAM_HINTS),
-        Output("w", "the final weight", rtol=1e-4, atol=1e-4),
-        Output("b", "the final bias", rtol=1e-4, atol=1e-4),
+        Output("w", "the final weight", rtol=3e-4, atol=3e-4),
+        Output("b", "the final bias", rtol=3e-4, atol=3e-4),
     )
 
 
@@ -141,7 +141,8 @@ def training_check(name, batch_size_of, extra, cases=None, points=2.0, about="")
         name=name, target=name, points=points, about=about,
         params=dict(TRAINING, batch_size=20), cases=cases or (public({})),
         build=loop_args("lr", "num_epochs", *extra), probe=returns("w", "b", "losses", "params"),
-        outputs=fit_outputs(updates_per_epoch(batch_size_of)), swap=HELPERS,
+        outputs=fit_outputs(updates_per_epoch(batch_size_of)),
+        swap=HELPERS + (() if name == "train_minibatch" else ("train_minibatch",)),  # may delegate to it
     )
 
 
@@ -153,9 +154,9 @@ EXERCISE = Exercise(
     checks=(
         Check("forward", "forward", 1.0, about="forward(X, w, b) and its gradients with respect to w and b",
               params=dict(DATA, w0=2.5, b0=-0.5), build=forward_args, probe=probe_forward,
-              outputs=(Output("y_hat", "the predictions", rtol=1e-5, atol=1e-6),
-                       Output("w_grad", "the gradient of sum(y_hat) with respect to w", rtol=1e-5, atol=1e-5),
-                       Output("b_grad", "the gradient of sum(y_hat) with respect to b", rtol=1e-5, atol=1e-5))),
+              outputs=(Output("y_hat", "the predictions", rtol=1e-5, atol=1e-5),
+                       Output("w_grad", "the gradient of sum(y_hat) with respect to w", rtol=1e-4, atol=1e-4),
+                       Output("b_grad", "the gradient of sum(y_hat) with respect to b", rtol=1e-4, atol=1e-4))),
         Check("criterion", "criterion", 1.0, about="criterion(y_hat, y) and its gradient with respect to y_hat",
               params=dict(DATA, w0=2.5, b0=-0.5), build=criterion_args, probe=probe_criterion,
               outputs=(Output("loss", "the mean squared error", rtol=1e-5, atol=1e-6,
