@@ -69,6 +69,8 @@ def grade_class(grader: Grader, folder: Path, out: Path, *, exercise: str | None
     """Grade every submission in ``folder`` into ``out``; see the module's docstring."""
     students = submissions(folder, out, exercise)
     (out / REPORTS).mkdir(parents=True, exist_ok=True)
+    for leftover in out.rglob(".*.tmp"):  # half-written by a run that was killed
+        leftover.unlink()
     summary, todo = Summary(), {}
     for name, path in students.items():
         mark = fingerprint(grader, path, exercise)

@@ -12,9 +12,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, paths, render, specs
+from . import batch, notebooks, paths, release, render, specs
 from .grade import Grader, GraderError
 from .results import Report
+from .sandbox import Limits
 
 USAGE_ERROR = 2
 
@@ -38,8 +39,17 @@ def _parser() -> argparse.ArgumentParser:
         description="Auto-graded exercises on linear regression by gradient descent.",
         epilog="Students: `python -m grader check`. Instructors: `python -m grader grade PATH`.")
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    limits = argparse.ArgumentParser(add_help=False)
+    group = limits.add_argument_group("limits on the code graded")
+    default = Limits()
+    group.add_argument("--time-per-check", metavar="S", type=float, default=default.seconds_per_check,
+                       help="wall-clock seconds one check may take (default: %(default)g)")
+    group.add_argument("--time-per-submission", metavar="S", type=float, default=default.seconds_per_submission,
+                       help="wall-clock seconds one submission may take (default: %(default)g)")
+    group.add_argument("--memory", metavar="MB", type=int, default=default.memory_mb,
+                       help="memory the code may take, in MB (default: %(default)s)")
 
-    check = sub.add_parser("check", help="check your exercises on the public cases",
+    check = sub.add_parser("check", parents=[limits], help="check your exercises on the public cases",
                            description="Run the public checks on your exercises and say what went wrong where.")
     check.add_argument("path", nargs="?", type=Path, default=None,
                        help="a folder laid out like exercises/, or one exercise file (default: exercises/)")
@@ -47,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", metavar="FILE", type=Path, help="also write the report as JSON")
     check.set_defaults(command=_check)
 
-    grade = sub.add_parser("grade", help="grade a submission on the public and hidden cases",
+    grade = sub.add_parser("grade", parents=[limits], help="grade a submission on the public and hidden cases",
                            description="Grade a submission against the reference solutions, hidden cases included. "
                                        "Exits 0 whenever grading ran, whatever the score.")
     grade.add_argument("path", type=Path,
@@ -66,12 +76,27 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = sub.add_parser("list", help="list the exercises", description="One exercise id per line, with its title.")
     listing.set_defaults(command=_list)
+
+    release = sub.add_parser("release", help="write the student release (no solutions, no hidden cases)",
+                             description="Write the course as a student gets it: the stubs, the grader and the "
+                                         "expected values of the public cases; no reference solutions, no hidden "
+                                         "cases. Inside it, `python -m grader check` works offline.")
+    release.add_argument("dir", type=Path, help="the folder to create")
+    release.add_argument("--force", action="store_true", help="replace DIR if it exists")
+    release.set_defaults(command=_release)
+
+    books = sub.add_parser("notebooks", help="generate the nbgrader assignments from exercises/ and reference/",
+                           description="Write course/source/<exercise>/<exercise>.ipynb for every exercise.")
+    books.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 if a committed notebook differs from what the sources give")
+    books.set_defaults(command=_notebooks)
     return parser
 
 
 def _check(args) -> int:
     path = args.path or (Path("exercises") if Path("exercises").is_dir() else paths.EXERCISES)
-    report = _run(Grader(hidden=False, exercises=_only(args.exercise, path)), path, args.exercise, args.json)
+    report = _run(Grader(hidden=False, exercises=_only(args.exercise, path), limits=_limits(args)), path,
+                  args.exercise, args.json)
     sys.stdout.write(render.report(report))
     return 0 if all(c.passed for e in report.exercises for c in e.checks) else 1
 
@@ -79,7 +104,8 @@ def _check(args) -> int:
 def _grade(args) -> int:
     if args.out:
         return _grade_class(args)
-    report = _run(Grader(hidden=True, exercises=_only(args.exercise, args.path)), args.path, args.exercise, args.json)
+    report = _run(Grader(hidden=True, exercises=_only(args.exercise, args.path), limits=_limits(args)), args.path,
+                  args.exercise, args.json)
     sys.stdout.write(f"Total: {render.points(report.score, report.max_score)}\n" if args.quiet else render.report(report))
     return 0
 
@@ -90,8 +116,9 @@ def _grade_class(args) -> int:
     if args.jobs < 1:
         raise GraderError("--jobs takes a number of at least 1")
     batch.submissions(args.path, args.out, args.exercise)  # usage errors before the grader starts
-    summary = batch.grade_class(Grader(hidden=True, exercises=(args.exercise,) if args.exercise else None),
-                                args.path, args.out, exercise=args.exercise, jobs=args.jobs, force=args.force)
+    grader = Grader(hidden=True, exercises=(args.exercise,) if args.exercise else None, limits=_limits(args))
+    summary = batch.grade_class(grader, args.path, args.out, exercise=args.exercise, jobs=args.jobs,
+                                force=args.force)
     if not args.quiet:
         sys.stdout.write(render.class_table(args.out / batch.CSV))
     print(f"graded {len(summary.graded)}, already done {len(summary.skipped)}, grader errors {len(summary.failed)}; "
@@ -104,10 +131,41 @@ def _grade_class(args) -> int:
     return 1 if summary.failed else 0
 
 
+def _limits(args) -> Limits:
+    if min(args.time_per_check, args.time_per_submission) <= 0 or args.memory < 64:
+        raise GraderError("time limits must be positive and --memory at least 64 MB")
+    return Limits(seconds_per_check=args.time_per_check, seconds_per_submission=args.time_per_submission,
+                  memory_mb=args.memory)
+
+
 def _list(args) -> int:
     for ex in specs.exercises():
         print(f"{ex.id}\t{ex.title}")
     return 0
+
+
+def _release(args) -> int:
+    _needs_reference("release")
+    path = release.build(args.dir, force=args.force)
+    print(f"student release written to {path}")
+    return 0
+
+
+def _notebooks(args) -> int:
+    _needs_reference("notebooks")
+    if args.check:
+        stale = notebooks.drift()
+        for id in stale:
+            print(f"{notebooks.notebook_path(id)} is out of date: run `python -m grader notebooks`")
+        return 1 if stale else 0
+    for path in notebooks.write():
+        print(f"wrote {path}")
+    return 0
+
+
+def _needs_reference(command: str) -> None:
+    if not paths.REFERENCE.is_dir():
+        raise GraderError(f"`{command}` needs the reference solutions (reference/), which are not here")
 
 
 def _only(exercise: str | None, path: Path) -> tuple[str, ...] | None:

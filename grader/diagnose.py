@@ -3,7 +3,8 @@
 Given the expected and the got arrays (already known to differ), name the patterns
 they show: a constant factor, an opposite sign, a history shifted by one or of the
 wrong length, a column that never changes, a loss that rises, a first update of the
-wrong size or direction, a first update that matches before the rest drifts. The engine
+wrong size or direction, a first update that matches before the rest drifts, a grid
+transposed or mirrored (flipped along an axis, e.g. (b, w) pairs for (w, b)). The engine
 knows no exercise: an Output maps the patterns it cares about to a likely cause.
 """
 from __future__ import annotations
@@ -48,6 +49,16 @@ def patterns(expected: np.ndarray, got: np.ndarray, columns=(), history=False) -
         yield ("opposite", {}) if abs(factor + 1) < 1e-3 else ("scaled", {"factor": factor})
 
 
+def _any(expected, got, columns=(), history=False):
+    yield from patterns(expected, got, columns, history)
+    yield "any", {}  # the catch-all an output may explain
+    if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and _close(got, expected.T):
+        yield "transposed", {}
+    for axis in range(expected.ndim):
+        if expected.shape[axis] > 1 and _close(got, np.flip(expected, axis)):
+            yield "flipped", {"axis": axis}
+
+
 def _history_patterns(e, g, columns):
     n = min(len(e), len(g))
     if len(e) != len(g):
@@ -75,7 +86,7 @@ def _history_patterns(e, g, columns):
 
 def hint(hints, expected, got, columns=(), history=False) -> str:
     """The likely cause the output declares for the first pattern found, or ''."""
-    for name, fields in patterns(expected, got, columns, history):
+    for name, fields in _any(expected, got, columns, history):
         if name in hints:
             return hints[name].format(**fields)
     return ""

@@ -8,6 +8,7 @@ when it ends, as fixed-size records, and exits when the grading process goes awa
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import importlib
 import itertools
@@ -24,6 +25,7 @@ import traceback
 from multiprocessing.connection import Connection
 
 STARTED, EXITED = 1, 2
+PR_SET_CHILD_SUBREAPER = 36
 RECORD = struct.Struct("!Bqq")  # (kind, request id or pid, pid or wait status)
 HEADER = struct.Struct("!Q")
 
@@ -90,6 +92,10 @@ class ForkServer:
             self._exited.pop(pid, None)
 
     def close(self) -> None:
+        try:
+            self._socket.shutdown(socket.SHUT_RDWR)  # wakes our reader and tells the server we are gone
+        except OSError:
+            pass
         self._socket.close()
         try:
             self._process.wait(5)
@@ -172,6 +178,8 @@ def serve(fd: str, preload: list[str]) -> None:
         sys.modules["torch"].set_num_threads(1)  # no thread pools to break across fork
     gc.collect()
     gc.freeze()
+    # Orphans (a child's own children, once it is ended) come here to be reaped, not to init.
+    ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import time
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
 from . import paths, sources, specs
 from .compare import compare
+from .guard import Guard, SharedLock
 from .results import CheckResult, ExerciseResult, Report
 from .runner import Reply, Runner
+from .worker import Task
 from .sandbox import Limits
 from .spec import Exercise, Item
 
@@ -37,11 +40,14 @@ class Grader:
     """
 
     def __init__(self, *, hidden: bool = True, limits: Limits = Limits(), exercises: Iterable[str] | None = None,
-                 reference: Path = paths.REFERENCE, expected: Path = paths.EXPECTED):
+                 reference: Path = paths.REFERENCE, expected: Path = paths.EXPECTED, isolate: bool = True):
         self.hidden = hidden
         self.limits = limits
         self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
-        self.runner = Runner(limits)
+        self.runner = Runner(limits, isolate=isolate)
+        # Children that cannot be isolated (not root) could write into the grader's files: keep a copy.
+        self.guard = None if isolate and os.geteuid() == 0 else Guard(paths.REFERENCE, paths.PACKAGE)
+        self._lock = SharedLock()
         self.reference = {ex.id: _read_text(reference / ex.filename) for ex in self.exercises}
         self.expected = self._expected(expected)
 
@@ -55,8 +61,7 @@ class Grader:
 
     def _expected(self, expected_file: Path) -> dict[str, dict[str, Reply]]:
         if self.swaps:
-            with ThreadPoolExecutor(max_workers=len(self.exercises)) as pool:
-                return dict(zip([ex.id for ex in self.exercises], pool.map(self._run_reference, self.exercises)))
+            return self._run_reference()
         if self.hidden:
             raise GraderError("grading needs the reference solutions (reference/), which are not here; "
                               "in a student release use `check`, which runs the public cases")
@@ -66,15 +71,19 @@ class Grader:
         return {ex.id: {name: Reply(outputs=outputs) for name, outputs in table.get(ex.id, {}).items()}
                 for ex in self.exercises}
 
-    def _run_reference(self, ex: Exercise) -> dict[str, Reply]:
-        items = self.items(ex)
-        run = self.runner.run(ex.id, self.reference[ex.id], ex.filename, tuple(i.index for i in items),
-                              hidden=self.hidden, deadline=time.monotonic() + 600)
-        broken = [f"{item.name}: {run.replies[item.index].error or run.replies[item.index].problems}"
-                  for item in items if run.replies[item.index].error or run.replies[item.index].problems]
+    def _run_reference(self) -> dict[str, dict[str, Reply]]:
+        tasks = [Task(ex.id, self.reference[ex.id], ex.filename, tuple(i.index for i in self.items(ex)))
+                 for ex in self.exercises]
+        runs = self.runner.run(tasks, hidden=self.hidden, deadline=time.monotonic() + 600)
+        expected, broken = {}, []
+        for ex in self.exercises:
+            replies = runs[ex.id].replies
+            broken += [f"{ex.id} {item.name}: {replies[item.index].error or replies[item.index].problems}"
+                       for item in self.items(ex) if replies[item.index].error or replies[item.index].problems]
+            expected[ex.id] = {item.name: replies[item.index] for item in self.items(ex)}
         if broken:
-            raise GraderError(f"the reference for {ex.id} fails its own checks: " + "; ".join(broken))
-        return {item.name: run.replies[item.index] for item in items}
+            raise GraderError("the reference fails its own checks: " + "; ".join(broken))
+        return expected
 
     def files(self, path: str | Path, exercise: str | None = None) -> dict[str, Path | None]:
         """The file of each exercise in a submission: a folder laid out like exercises/, or one file."""
@@ -92,26 +101,54 @@ class Grader:
     def grade(self, path: str | Path, *, exercise: str | None = None) -> Report:
         """Grade a submission folder (laid out like exercises/) or one exercise file."""
         files = self.files(path, exercise)
-        deadline = time.monotonic() + self.limits.seconds_per_submission
-        results = tuple(self._grade_exercise(ex, files[ex.id], deadline) for ex in self.exercises if ex.id in files)
-        return Report(str(path), results)
+        with self._lock.shared():
+            report = self._grade(path, files)
+        if self.guard is None or not self.guard.changed():
+            return report
+        with self._lock.alone():  # the grader's files changed: grade this one alone to see if it is the cause
+            self.guard.restore()
+            report = self._grade(path, files)
+            changed = self.guard.changed()
+            if changed:
+                self.guard.restore()
+                return _tampered(report, changed)
+            return report
 
-    def _grade_exercise(self, ex: Exercise, file: Path | None, deadline: float) -> ExerciseResult:
-        items = self.items(ex)
-        if file is None:
-            return ExerciseResult(ex.id, ex.title, tuple(
-                _zero(item, "not submitted", f"{ex.filename} was not submitted") for item in items))
-        try:
-            source = sources.read(file)
-        except sources.Unreadable as exc:
-            return ExerciseResult(ex.id, ex.title, tuple(_zero(item, "error", str(exc)) for item in items),
-                                  file.name)
-        run = self.runner.run(ex.id, source.text, source.filename, tuple(i.index for i in items),
-                              reference=self.reference[ex.id] if self.swaps else None,
-                              hidden=self.hidden, deadline=deadline)
-        checks = tuple(judge(item, self.expected[ex.id][item.name], run.replies[item.index], source,
-                             own_helpers=not self.swaps) for item in items)
-        return ExerciseResult(ex.id, ex.title, checks, file.name, source.locate(run.output), run.sandbox)
+    def _grade(self, path, files: dict[str, Path | None]) -> Report:
+        """Read the files, run every exercise's items in one child, judge each item."""
+        graded = [ex for ex in self.exercises if ex.id in files]
+        read, results = {}, {}
+        for ex in graded:
+            items = self.items(ex)
+            if files[ex.id] is None:
+                results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(
+                    _zero(item, "not submitted", f"{ex.filename} was not submitted") for item in items))
+                continue
+            try:
+                read[ex.id] = sources.read(files[ex.id])
+            except sources.Unreadable as exc:
+                results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(_zero(item, "error", str(exc))
+                                                                       for item in items), files[ex.id].name)
+        tasks = [Task(id, source.text, source.filename, tuple(i.index for i in self.items(specs.exercise(id))),
+                      self.reference[id] if self.swaps else None) for id, source in read.items()]
+        runs = self.runner.run(tasks, hidden=self.hidden) if tasks else {}
+        for ex in graded:
+            if ex.id in runs:
+                run, source = runs[ex.id], read[ex.id]
+                checks = tuple(judge(item, self.expected[ex.id][item.name], run.replies[item.index], source,
+                                     own_helpers=not self.swaps) for item in self.items(ex))
+                results[ex.id] = ExerciseResult(ex.id, ex.title, checks, source.filename, source.locate(run.output),
+                                                run.sandbox)
+        return Report(str(path), tuple(results[ex.id] for ex in graded))
+
+
+def _tampered(report: Report, changed: list[str]) -> Report:
+    names = ", ".join(str(Path(p).relative_to(paths.ROOT)) if Path(p).is_relative_to(paths.ROOT) else p
+                      for p in changed[:5])
+    message = f"your code changed the grader's files ({names}); they were put back, and this submission scores 0"
+    exercises = tuple(replace(e, checks=tuple(replace(c, score=0.0, passed=False, status="error", message=message)
+                                              for c in e.checks)) for e in report.exercises)
+    return replace(report, exercises=exercises, warnings=(*report.warnings, message))
 
 
 def _read_text(path: Path) -> str | None:

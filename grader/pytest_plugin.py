@@ -51,7 +51,7 @@ def pytest_collection(session):
 
 
 def _exercise_ids(path: Path, exercise: str | None) -> tuple[str, ...]:
-    if path.is_dir():
+    if path.is_dir() and not exercise:
         return specs.IDS
     name = exercise or path.stem
     if name not in specs.IDS:

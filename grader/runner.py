@@ -29,6 +29,7 @@ PRELOAD = [
     "math", "cmath", "random", "statistics", "fractions", "decimal", "secrets", "itertools", "functools",
     "collections", "copy", "typing", "dataclasses", "time", "datetime", "json", "csv", "string", "re",
     "operator", "pprint", "warnings", "textwrap", "enum", "abc", "contextlib", "heapq", "bisect",
+    "subprocess", "signal", "stat", "struct", "shutil", "tempfile", "pathlib", "io", "traceback",
 ]
 MAX_MESSAGE = 32 * 1024 * 1024
 START_SECONDS = 60.0  # for the fork server to come up and the child to enter its sandbox
@@ -46,7 +47,7 @@ class Reply:
 
 @dataclass
 class Run:
-    """Everything one child run of one submission's exercise gave back."""
+    """Everything the children running one exercise of a submission gave back."""
 
     replies: dict[int, Reply] = field(default_factory=dict)
     sandbox: dict = field(default_factory=dict)
@@ -54,10 +55,11 @@ class Run:
 
 
 class _Stop(Exception):
-    """The child stopped answering; ``error`` is what the current item gets."""
+    """The child stopped answering; ``error`` is what the current item gets, and ``scope`` which
+    other items too: none, the rest of its exercise ("exercise"), or everything left ("all")."""
 
-    def __init__(self, error: dict, fatal: bool = False):
-        self.error, self.fatal = error, fatal
+    def __init__(self, error: dict, scope: str = ""):
+        self.error, self.scope = error, scope
 
 
 def _error(kind: str, message: str) -> dict:
@@ -67,8 +69,9 @@ def _error(kind: str, message: str) -> dict:
 class Runner:
     """Runs exercise items of one submission in sandboxed children; thread-safe."""
 
-    def __init__(self, limits: Limits = Limits()):
+    def __init__(self, limits: Limits = Limits(), *, isolate: bool = True):
         self.limits = limits
+        self.isolate = isolate  # as root: a user of its own, no network, the project read-only
         self._lock = threading.Lock()
         self._server: ForkServer | None = None
         self._free: list[int] = []
@@ -91,22 +94,27 @@ class Runner:
                 self._server.close()
                 self._server = None
 
-    def run(self, exercise: str, source: str, filename: str, items: tuple[int, ...], *, hidden: bool = True,
-            reference: str | None = None, deadline: float | None = None) -> Run:
-        """Run ``items`` of ``exercise`` on ``source``; every item gets a Reply.
+    def run(self, tasks: list[worker.Task], *, hidden: bool = True, deadline: float | None = None) -> dict[str, Run]:
+        """Run one submission's tasks (one per exercise) in a child; every item of every task gets a Reply.
 
-        ``reference`` is the reference's source, for checks that swap in its helpers.
+        A task's ``reference`` is the reference's source, for checks that swap in its helpers. When a
+        child stops answering, the items left run in a fresh one.
         """
-        run, pending = Run(), list(items)
+        runs = {task.exercise: Run() for task in tasks}
+        pending = [(task.exercise, i) for task in tasks for i in task.items]
         deadline = deadline or time.monotonic() + self.limits.seconds_per_submission
         while pending:
-            job = worker.Job(exercise, source, filename, tuple(pending), hidden, reference, self.limits)
-            self._child(run, job, pending, deadline)
-        return run
+            left: dict[str, list[int]] = {}
+            for exercise, i in pending:
+                left.setdefault(exercise, []).append(i)
+            job = worker.Job(tuple(replace(task, items=tuple(left[task.exercise])) for task in tasks
+                                   if task.exercise in left), hidden, self.limits)
+            self._child(runs, job, pending, deadline)
+        return runs
 
-    def _child(self, run: Run, job: worker.Job, pending: list, deadline: float) -> None:
+    def _child(self, runs: dict[str, Run], job: worker.Job, pending: list, deadline: float) -> None:
         slot = self._take_slot()
-        uid = sandbox.child_uid(slot)
+        uid = sandbox.child_uid(slot) if self.isolate else None
         workdir = tempfile.mkdtemp(prefix="gdgrader-")
         if uid is not None:
             os.chown(workdir, uid, uid)
@@ -115,37 +123,46 @@ class Runner:
         try:
             server = self._fork_server()
             pid, receive = server.start(job, START_SECONDS)
-            self._exchange(run, (server, pid), receive, pending, deadline)
+            self._exchange(runs, job, (server, pid), receive, pending, deadline)
         except ServerGone as exc:
-            _fail_all(run, pending, _error("crash", f"the grader could not start a process for the code: {exc}"))
+            _fail(runs, pending, _error("crash", f"the grader could not start a process for the code: {exc}"))
         finally:
             sandbox.end(pid, uid)
             if receive is not None:
                 receive.close()
             if pid is not None:
+                server.wait(pid, 2)  # reaped: nothing of this child is left running
                 server.forget(pid)
-            run.output += _read_output(workdir)
+            for task in job.tasks:
+                runs[task.exercise].output += _read_output(os.path.join(workdir, f"{task.exercise}.txt"))
             shutil.rmtree(workdir, ignore_errors=True)
             self._give_slot(slot)
 
-    def _exchange(self, run, process, receive, pending, deadline) -> None:
+    def _exchange(self, runs, job, process, receive, pending, deadline) -> None:
+        numbers = {task.exercise: n for n, task in enumerate(job.tasks)}
         try:
             hello = self._receive(process, receive, START_SECONDS, deadline, phase="start")
-            run.sandbox = {k: str(v) for k, v in hello.get("sandbox", {}).items()} if isinstance(hello, dict) else {}
+            protections = {k: str(v) for k, v in hello.get("sandbox", {}).items()} if "sandbox" in hello else {}
+            for task in job.tasks:
+                runs[task.exercise].sandbox = protections
             while pending:
-                index = pending[0]
+                exercise, index = pending[0]
+                tag = {"task": numbers[exercise], "item": index}
                 message = self._receive(process, receive, self.limits.seconds_per_check, deadline, phase="load")
-                if _is_progress(message, index):
+                if message == {**tag, "loaded": True}:
                     message = self._receive(process, receive, self.limits.seconds_per_check, deadline, phase="call")
-                run.replies[index] = _validate(message, index)
+                reply = _validate(message, tag)
+                if reply is None:  # out of step: this child can no longer be believed
+                    raise _Stop(_error("protocol", "the process running the code sent a malformed result"))
+                runs[exercise].replies[index] = reply
                 pending.pop(0)
-                if run.replies[index].error and message.get("fatal"):
-                    _fail_all(run, pending, run.replies[index].error)
+                if reply.error and message.get("fatal"):
+                    _fail(runs, pending, reply.error, exercise)
         except _Stop as stop:
-            if stop.fatal:
-                _fail_all(run, pending, stop.error)
-            else:
-                run.replies[pending.pop(0)] = Reply(error=stop.error)
+            exercise, index = pending.pop(0)
+            runs[exercise].replies[index] = Reply(error=stop.error)
+            if stop.scope:
+                _fail(runs, pending, stop.error, None if stop.scope == "all" else exercise)
 
     def _receive(self, process, receive, seconds: float, deadline: float, phase: str) -> dict:
         left = deadline - time.monotonic()
@@ -153,15 +170,15 @@ class Runner:
         if not receive.poll(wait):
             if left <= seconds:
                 raise _Stop(_error("limit", f"time limit per submission ({self.limits.seconds_per_submission:g} s) hit"),
-                            fatal=True)
+                            "all")
             if phase == "load":
                 raise _Stop(_error("limit", f"the file's top-level code ran past the time limit "
-                                            f"({self.limits.seconds_per_check:g} s)"), fatal=True)
+                                            f"({self.limits.seconds_per_check:g} s)"), "exercise")
             raise _Stop(_error("limit", f"time limit per check ({self.limits.seconds_per_check:g} s) hit"))
         try:
             raw = receive.recv_bytes(MAX_MESSAGE)
         except EOFError:
-            raise _Stop(_ended(process), fatal=phase != "call") from None
+            raise _Stop(_ended(process), "" if phase == "call" else "exercise") from None
         except OSError:
             raise _Stop(_error("limit", f"the result was larger than {MAX_MESSAGE // 2**20} MB")) from None
         try:
@@ -184,13 +201,11 @@ class Runner:
             self._free.append(slot)
 
 
-def _is_progress(message: dict, index: int) -> bool:
-    return message.get("item") == index and message.get("loaded") is True and len(message) == 2
-
-
-def _fail_all(run: Run, pending: list, error: dict) -> None:
-    while pending:
-        run.replies[pending.pop(0)] = Reply(error=error)
+def _fail(runs: dict[str, Run], pending: list, error: dict, exercise: str | None = None) -> None:
+    """Give ``error`` to the items left of ``exercise`` (of every exercise when None)."""
+    for entry in [e for e in pending if exercise in (None, e[0])]:
+        pending.remove(entry)
+        runs[entry[0]].replies[entry[1]] = Reply(error=error)
 
 
 def _ended(process) -> dict:
@@ -206,27 +221,26 @@ def _ended(process) -> dict:
                           "a function must return, not exit")
 
 
-def _validate(message: dict, index: int) -> Reply:
-    """Check the shape of a child's reply; anything unexpected becomes a protocol error."""
-    bad = Reply(error=_error("protocol", "the process running the code sent a malformed result"))
-    if message.get("item") != index:
-        return bad
+def _validate(message: dict, tag: dict) -> Reply | None:
+    """The reply for the item ``tag`` names if the message is well formed, else None."""
+    if message.get("task") != tag["task"] or message.get("item") != tag["item"]:
+        return None
     error = message.get("error")
     if error is not None:
         if not isinstance(error, dict) or not all(isinstance(v, str) for v in error.values()):
-            return bad
+            return None
         return Reply(error={k: v[:2000] for k, v in error.items()})
     outputs, problems = message.get("outputs"), message.get("problems")
     if not isinstance(outputs, dict) or not isinstance(problems, dict):
-        return bad
+        return None
     if not all(isinstance(v, str) for v in problems.values()):
-        return bad
+        return None
     return Reply(outputs=outputs, problems={k: v[:500] for k, v in problems.items()})
 
 
-def _read_output(workdir: str) -> str:
+def _read_output(path: str) -> str:
     try:
-        with open(os.path.join(workdir, sandbox.OUTPUT), "rb") as f:
+        with open(path, "rb") as f:
             data = f.read(OUTPUT_SHOWN + 1)
     except OSError:
         return ""

@@ -1,9 +1,10 @@
 """Limits for the child process that runs student code, and cleaning up after it.
 
 The child puts itself in a new session (so its whole process group can be ended),
-sends its output to a capped file in its own working directory, takes memory, CPU,
-file-size and core limits, and, when the grader runs as root, leaves the network and
-drops to a user id of its own with no way to gain privileges back.
+sends its output to a capped file in its own working directory, and takes memory,
+CPU, file-size and core limits. When the grader runs as root, the child also leaves
+the network, sees the project read-only with the reference solutions and hidden
+cases hidden, and drops to a user id of its own with no way to gain privileges back.
 """
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import os
 import resource
 import signal
 import sys
+import time
 from dataclasses import dataclass
 
-OUTPUT = "output.txt"  # the child's captured stdout and stderr, in its working directory
+OUTPUT = "output.txt"  # the child's stdout and stderr before its first exercise, in its working directory
 UID_BASE = 2_000_000_000  # user ids handed to children: no account, no files, nothing to gain
-CLONE_NEWNET = 0x40000000
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 
 
@@ -30,6 +33,10 @@ class Limits:
     output_kb: int = 1024  # captured output, and any file the child writes
     processes: int = 32  # processes and threads of the child's own user (when dropped)
 
+    def describe(self) -> str:
+        return (f"{self.seconds_per_check:g} s per check, {self.seconds_per_submission:g} s per submission, "
+                f"{self.memory_mb} MB of memory, {self.output_kb} KB of output")
+
 
 def _libc():
     return ctypes.CDLL(None, use_errno=True)
@@ -39,15 +46,10 @@ def enter(limits: Limits, workdir: str) -> None:
     """Run first in the child: session, captured output, working directory, resource limits."""
     os.setsid()
     null = os.open(os.devnull, os.O_RDONLY)
-    out = os.open(os.path.join(workdir, OUTPUT), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(null, 0)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
     os.close(null)
-    os.close(out)
-    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
-    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     os.chdir(workdir)
+    capture(OUTPUT)
     os.environ.update(HOME=workdir, TMPDIR=workdir, MPLCONFIGDIR=workdir)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writing past the cap fails with EFBIG instead
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -56,6 +58,21 @@ def enter(limits: Limits, workdir: str) -> None:
     _limit(resource.RLIMIT_FSIZE, limits.output_kb * 1024)
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_AS, _address_space() + limits.memory_mb * 1024 * 1024)
+
+
+def capture(name: str) -> None:
+    """Send stdout and stderr to the file ``name`` in the working directory."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.close(out)
+    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
 
 
 def _limit(which: int, value: int) -> None:
@@ -73,21 +90,42 @@ def _address_space() -> int:
     return 0
 
 
-def drop_privileges(uid: int | None, processes: int) -> dict:
-    """Leave the network and become ``uid`` when running as root; say what is in force."""
+def isolate(uid: int | None, processes: int, *, hide: tuple[str, ...] = (), readonly: str = "") -> dict:
+    """As root: leave the network, hide ``hide``, make ``readonly`` read-only, become ``uid``.
+
+    Returns the protections actually in force, as the report shows them.
+    """
     libc = _libc()
-    isolated = os.geteuid() == 0 and libc.unshare(CLONE_NEWNET) == 0
-    dropped = False
-    if uid is not None and os.geteuid() == 0:
+    root = uid is not None and os.geteuid() == 0
+    network = root and libc.unshare(CLONE_NEWNET) == 0
+    files = root and libc.unshare(CLONE_NEWNS) == 0 and _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+    if files:
+        for path in hide:
+            if os.path.isdir(path):
+                files &= _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                "size=4k,mode=000")
+        if readonly:
+            files &= _mount(libc, readonly, readonly, None, MS_BIND | MS_REC) and \
+                _mount(libc, None, readonly, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+    if root:
         _limit(resource.RLIMIT_NPROC, processes)
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-        dropped = True
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after setuid, which clears it
-    return {"user": f"uid {os.getuid()}" + (" (unprivileged, no account)" if dropped else " (the grader's own)"),
-            "network": "none" if isolated else "not isolated (needs root)"}
+    return {
+        "process": "a child of its own per submission and exercise, ended with its process group",
+        "user": f"uid {os.getuid()} (unprivileged, no account)" if root else f"uid {os.getuid()} (the grader's own)",
+        "network": "none" if network else "not isolated (needs root)",
+        "files": "project read-only; reference solutions and hidden cases hidden" if files
+                 else "not isolated (needs root): changes to the grader's files are detected and undone",
+    }
+
+
+def _mount(libc, source, target, kind, flags, data=None) -> bool:
+    encode = (lambda text: text.encode() if text is not None else None)
+    return libc.mount(encode(source), encode(target), encode(kind), flags, encode(data)) == 0
 
 
 def child_uid(slot: int) -> int | None:
@@ -97,32 +135,40 @@ def child_uid(slot: int) -> int | None:
     return UID_BASE + (os.getpid() % 100_000) * 100 + slot
 
 
-def end(pid: int | None, uid: int | None) -> None:
-    """End the child's process group and, for a dropped child, every process of its user."""
-    if pid:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    if uid is None:
-        return
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and _uid_of(entry) == uid:
+def end(pid: int | None, uid: int | None, timeout: float = 2.0) -> None:
+    """End the child's process group and, for a child with a user of its own, every process of that user."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if pid:
             try:
-                os.kill(int(entry), signal.SIGKILL)
+                os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        left = _processes_of(uid) if uid is not None else []
+        for other in left:
+            try:
+                os.kill(other, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if not left or time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
 
 
-def _uid_of(pid: str) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("Uid:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+def _processes_of(uid: int) -> list[int]:
+    """The live (not zombie) processes of a user."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as f:
+                    status = f.read()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if int(fields.get("Uid", "-1").split()[0]) == uid and not fields.get("State", "").strip().startswith("Z"):
+                found.append(int(entry))
+    return found
 
 
 def undumpable() -> None:

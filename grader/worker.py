@@ -18,27 +18,35 @@ import traceback
 import types
 from dataclasses import dataclass, field, replace
 
-from . import sandbox
+from . import paths, sandbox
 from .plain import Unconvertible, describe, to_plain
 from .probes import Missing, ProbeError
+from .spec import HIDDEN_DIR
 from .specs import exercise
 
 SEED = 0
 
 
 @dataclass(frozen=True)
-class Job:
-    """What the child needs: plain values only (sent from the grading process)."""
+class Task:
+    """One exercise of a submission: its source and the items to run."""
 
     exercise: str
     source: str
     filename: str  # as shown in messages and tracebacks
     items: tuple[int, ...]
-    hidden: bool = True  # whether the item list includes the hidden cases
     reference: str | None = None  # source of the reference, for swapped-in helpers
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the child needs: plain values only (sent from the grading process)."""
+
+    tasks: tuple[Task, ...]
+    hidden: bool = True  # whether the item lists include the hidden cases
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     workdir: str = "."
-    uid: int | None = None
+    uid: int | None = None  # the user to become (as root), or None to stay the grader's user
 
 
 class RefusedImport(ImportError):
@@ -58,47 +66,61 @@ def main(conn, box: list) -> None:
     """Entry point of the child process; ``box`` holds the Job, so that only this frame keeps it."""
     job = box.pop()
     sandbox.enter(job.limits, job.workdir)
-    ex = exercise(job.exercise)
-    items = ex.items(hidden=job.hidden)
-    helpers = {swap: _load_helpers(job.reference, ex, swap)
-               for swap in {items[i].check.swap for i in job.items} - {()}} if job.reference else {}
-    job = replace(job, reference=None)  # the reference's source is gone before student code runs
+    helpers = [_helpers(task, job.hidden) for task in job.tasks]  # the reference is read before isolation
+    job = replace(job, tasks=tuple(replace(task, reference=None) for task in job.tasks))
     sys.meta_path.insert(0, _RefuseReference())
-    _send(conn, {"sandbox": sandbox.drop_privileges(job.uid, job.limits.processes)})
+    protections = sandbox.isolate(job.uid, job.limits.processes, readonly=str(paths.ROOT),
+                                  hide=(str(paths.REFERENCE), str(HIDDEN_DIR)))
+    _send(conn, {"sandbox": {**protections, "limits": job.limits.describe()}})
+    for number, task in enumerate(job.tasks):
+        sandbox.capture(f"{task.exercise}.txt")
+        _run_task(conn, number, task, exercise(task.exercise).items(hidden=job.hidden), helpers[number])
+    conn.close()
+
+
+def _helpers(task: Task, hidden: bool) -> dict:
+    """For each set of names the task's checks swap in, the reference's definitions of them."""
+    if not task.reference:
+        return {}
+    ex = exercise(task.exercise)
+    swaps = {ex.items(hidden=hidden)[i].check.swap for i in task.items} - {()}
+    return {swap: _load_helpers(task.reference, ex, swap) for swap in swaps}
+
+
+def _run_task(conn, number: int, task: Task, items, helpers: dict) -> None:
     try:
-        code = compile(job.source, job.filename, "exec", dont_inherit=True)
+        code, fatal = compile(task.source, task.filename, "exec", dont_inherit=True), None
     except (SyntaxError, ValueError) as exc:
         code, fatal = None, _syntax_error(exc)
-    for i in job.items:
+    for i in task.items:
+        tag = {"task": number, "item": i}
         if code is None:
-            _send(conn, {"item": i, "loaded": True, "error": fatal})
+            _send(conn, {**tag, "error": fatal, "fatal": True})
             continue
-        message = _run_item(conn, items[i], code, job, helpers)
+        message = {**tag, **_run_item(conn, tag, items[i], code, task, helpers)}
         _send(conn, message)
         if message.get("fatal"):
             fatal, code = message["error"], None
-    conn.close()
 
 
 def _send(conn, message: dict) -> None:
     conn.send_bytes(json.dumps(message).encode())
 
 
-def _run_item(conn, item, code, job: Job, helpers: dict) -> dict:
+def _run_item(conn, tag: dict, item, code, task: Task, helpers: dict) -> dict:
     check, params = item.check, item.params
-    reply = {"item": item.index}
-    module = types.ModuleType(job.exercise)
-    module.__file__ = job.filename
-    sys.modules[job.exercise] = module
+    module = types.ModuleType(task.exercise)
+    module.__file__ = task.filename
+    sys.modules[task.exercise] = module
     _seed(SEED)
     try:
         exec(code, module.__dict__)
     except BaseException as exc:  # the whole file failed: every item fails the same way
-        return {**reply, "error": _error(exc, job.filename, "load"), "fatal": True}
-    _send(conn, {"item": item.index, "loaded": True})
+        return {"error": _error(exc, task.filename, "load"), "fatal": True}
+    _send(conn, {**tag, "loaded": True})
     target = module.__dict__.get(check.target)
     if target is None:
-        return {**reply, "error": {"kind": "missing", "message": f"your file defines no `{check.target}`"}}
+        return {"error": {"kind": "missing", "message": f"your file defines no `{check.target}`"}}
     module.__dict__.update(helpers.get(check.swap, {}))
     try:
         _seed(SEED)
@@ -106,7 +128,7 @@ def _run_item(conn, item, code, job: Job, helpers: dict) -> dict:
         _bind(target, args)
         raw = check.probe(target, args, params)
     except BaseException as exc:
-        return {**reply, "error": _error(exc, job.filename, "call")}
+        return {"error": _error(exc, task.filename, "call")}
     outputs, problems = {}, {}
     for output in check.outputs:
         value = raw.get(output.name, Missing(f"no {output.name}"))
@@ -117,7 +139,7 @@ def _run_item(conn, item, code, job: Job, helpers: dict) -> dict:
                 outputs[output.name] = _exact(value) if output.exact else to_plain(value)
         except Unconvertible as exc:
             problems[output.name] = f"could not read it as numbers: got {exc}"
-    return {**reply, "outputs": outputs, "problems": problems}
+    return {"outputs": outputs, "problems": problems}
 
 
 def _seed(seed: int) -> None:

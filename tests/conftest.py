@@ -1,11 +1,11 @@
 """Shared fixtures: one Grader (fork server and reference results) for the whole session."""
 from __future__ import annotations
 
-from pathlib import Path
+import ast
 
 import pytest
 
-from grader import Grader, paths
+from grader import Grader, exercises, paths
 from grader.results import ExerciseResult
 
 MARGINS: dict[str, float] = {}
@@ -39,6 +39,54 @@ def grade_source(grader, tmp_path):
         return next(e for e in report.exercises if e.exercise == exercise)
 
     return grade
+
+
+def _is_docstring(node) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+
+
+def code_of(source: str) -> tuple[set[str], set[str], set[str]]:
+    """Statements, pairs of consecutive statements, and expressions, at any depth, as normalised code."""
+    singles, pairs, expressions = set(), set(), set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.expr):
+            expressions.add(ast.unparse(node))
+        for field in ("body", "orelse", "finalbody"):
+            statements = getattr(node, field, [])
+            block = [ast.unparse(s) for s in statements if isinstance(s, ast.stmt) and not _is_docstring(s)] \
+                if isinstance(statements, list) else []
+            singles |= set(block)
+            pairs |= {f"{a}\n{b}" for a, b in zip(block, block[1:])}
+    return singles, pairs, expressions
+
+
+def solutions(exercise: str) -> list[tuple[str, str]]:
+    """What must not leave the repository: of each graded body, its statement (a one-line body) or its pairs
+    of consecutive statements, and the expressions it returns; (kind, code) pairs the stub does not hold."""
+    ex = next(e for e in exercises() if e.id == exercise)
+    stub = code_of((paths.EXERCISES / f"{exercise}.py").read_text())
+    found = []
+    for node in ast.parse((paths.REFERENCE / f"{exercise}.py").read_text()).body:
+        if getattr(node, "name", None) not in ex.targets:
+            continue
+        functions = [node] if isinstance(node, ast.FunctionDef) else [n for n in node.body
+                                                                       if isinstance(n, ast.FunctionDef)]
+        for function in functions:
+            body = [ast.unparse(s) for s in function.body if not _is_docstring(s)]
+            if len(body) == 1:
+                found.append(("statement", body[0]))
+            found += [("pair", f"{a}\n{b}") for a, b in zip(body, body[1:])]
+            found += [("expression", ast.unparse(n.value)) for n in ast.walk(function)
+                      if isinstance(n, ast.Return) and n.value is not None and len(ast.unparse(n.value)) > 12]
+    index = {"statement": 0, "pair": 1, "expression": 2}
+    return [(kind, code) for kind, code in found if code not in stub[index[kind]]]
+
+
+def leaks(exercise: str, released: dict[str, tuple[set[str], set[str], set[str]]]) -> list[str]:
+    """Where, among released code (name -> code_of(...)), any part of an exercise's solutions stands."""
+    index = {"statement": 0, "pair": 1, "expression": 2}
+    return [f"{exercise}: the {kind} {code!r} is in {name}" for kind, code in solutions(exercise)
+            for name, found in released.items() if code in found[index[kind]]]
 
 
 def failed(result: ExerciseResult) -> set[str]:

@@ -1,0 +1,81 @@
+"""The test cells' side: ``check(exercise, item)`` inside a Jupyter kernel.
+
+A test cell grades the notebook file as saved, exactly as ``python -m grader grade``
+would: the code runs in the grader's sandboxed children, not in the kernel. The
+first call grades every item of the notebook once; later calls (and reruns while
+the file is unchanged) read the result. A passing item prints a line; a failing
+one raises ``CheckFailed`` with the grader's message, which nbgrader records as 0
+for that cell.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from . import paths
+from .grade import Grader
+from .results import CheckResult
+
+_graders: dict[str, Grader] = {}
+_results: dict[tuple[str, str], dict[str, CheckResult]] = {}
+
+
+class CheckFailed(AssertionError):
+    """A check did not pass; the message says what was checked and where it went wrong."""
+
+
+def check(exercise: str, item: str, notebook: str | os.PathLike | None = None) -> None:
+    """Grade (once) the saved notebook of ``exercise`` and report on ``item``."""
+    _message_only()
+    path = Path(notebook) if notebook else locate(exercise)
+    result = results(exercise, path).get(item)
+    if result is None:
+        raise CheckFailed(f"{item}: this check runs only when your instructor grades (it needs the hidden cases)")
+    if not result.passed:
+        raise CheckFailed(f"{result.score:g} / {result.max_score:g}\n{result.message}")
+    print(f"passed: {item} ({result.score:g} / {result.max_score:g})")
+
+
+def _message_only() -> None:
+    """In IPython, show a failed check as its message alone: no traceback, so no test cell source."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and CheckFailed not in shell.custom_exceptions:
+        shell.set_custom_exc((CheckFailed,), _show)
+
+
+def _show(shell, etype, value, tb, tb_offset=None):
+    shell.showtraceback((etype, value, tb), exception_only=True)
+
+
+def locate(exercise: str) -> Path:
+    """The notebook being graded: <exercise>.ipynb in the working directory, or the session's notebook."""
+    here = Path(f"{exercise}.ipynb")
+    if here.exists():
+        return here.resolve()
+    session = os.environ.get("JPY_SESSION_NAME")
+    if session and Path(session).exists():
+        return Path(session)
+    raise CheckFailed(f"cannot find {here} in {Path.cwd()}: save the notebook under that name and run again")
+
+
+def results(exercise: str, path: Path) -> dict[str, CheckResult]:
+    """Every item's result for this version of the file, graded once."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    key = (exercise, digest)
+    if key not in _results:
+        report = grader(exercise).grade(path, exercise=exercise)
+        _results[key] = {c.name: c for e in report.exercises for c in e.checks}
+    return _results[key]
+
+
+def grader(exercise: str) -> Grader:
+    """One Grader per exercise and kernel: hidden cases where the reference is here, public ones otherwise."""
+    if exercise not in _graders:
+        hidden = (paths.REFERENCE / f"{exercise}.py").exists()  # not in a student's release
+        _graders[exercise] = Grader(hidden=hidden, exercises=(exercise,))
+    return _graders[exercise]

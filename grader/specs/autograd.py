@@ -1,0 +1,245 @@
+"""Checks for exercises/autograd.py: one weight three ways, NumPy, autograd, nn.Linear and optim (lab 004)."""
+import numpy as np
+
+from ..plain import Unconvertible, describe, to_plain
+from ..probes import Missing, ProbeError, unpack
+from ..spec import Check, Exercise, Lazy, Output, load_hidden, per_iteration
+
+torch = Lazy("torch")
+
+LAB = dict(x=[1.0, 3.0, 10.0, 13.0, 7.0], y=[2.0, 6.0, 20.0, 26.0, 14.0], lr=0.001, num_iterations=100)
+START = dict(a=0.25)  # the lab starts at random; every way here starts from this a
+FIT = ("a", "losses", "history")
+WAYS = ("autograd", "nn")
+
+
+# Builders: case parameters -> the target's arguments (run in the child).
+
+def data(p):
+    """x and y as float32 tensors of shape (N,)."""
+    return torch.tensor(p["x"]), torch.tensor(p["y"])
+
+
+def autograd_args(p):
+    return (*data(p), torch.tensor([float(p["a"])], requires_grad=True), p["lr"], p["num_iterations"])
+
+
+def nn_args(p):
+    model = torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        model.weight.fill_(float(p["a"]))
+    return (*data(p), model, p["lr"], p["num_iterations"])
+
+
+def compare_args(p):
+    return (*data(p), float(p["a"]), p["lr"], p["num_iterations"])
+
+
+# Reading what a training loop returns: one number per entry, whatever its type.
+
+def numbers(value, what):
+    """A list of numbers from a list of floats or of one-number tensors (0-dim, (1,), (1, 1)), or a Missing."""
+    if isinstance(value, Missing):
+        return value
+    try:
+        plain = to_plain(value)
+    except Unconvertible as exc:
+        return Missing(f"could not read {what} as numbers: got {exc}")
+    if not isinstance(plain, list):
+        return Missing(f"expected {what} as a list with one number per iteration, got one number")
+    entries = []
+    for i, entry in enumerate(plain):
+        flat = np.asarray(entry, dtype=object).reshape(-1)
+        if flat.size != 1 or isinstance(flat[0], list):
+            return Missing(f"entry {i} of {what} is not one number")
+        entries.append(float(flat[0]))
+    return np.asarray(entries, dtype=np.float64)
+
+
+def number(value, what):
+    """One number from a float or a one-number tensor, or a Missing."""
+    if isinstance(value, Missing):
+        return value
+    try:
+        flat = np.asarray(to_plain(value), dtype=np.float64).reshape(-1)
+    except (Unconvertible, ValueError) as exc:
+        return Missing(f"could not read {what} as one number: got {exc}")
+    return float(flat[0]) if flat.size == 1 else Missing(f"expected {what} as one number, got {flat.size} numbers")
+
+
+def read_fit(result, what):
+    fit = unpack(result, FIT, what)
+    history = numbers(fit["history"], "the history")
+    return {"a": number(fit["a"], "the final a"), "losses": numbers(fit["losses"], "the losses"),
+            "history": history if isinstance(history, Missing) else history.reshape(-1, 1)}
+
+
+def explained(target, args, clues):
+    """Call the target; an error whose text holds a clue comes back with that clue's hint."""
+    try:
+        return target(*args)
+    except Exception as exc:
+        text = first_line(exc)
+        for clue, hint in clues.items():
+            if clue in text:
+                message = f"{type(exc).__name__}: {text.rstrip('.')}. Hint: {hint}"
+                raise ProbeError(message).with_traceback(exc.__traceback__)  # keeps the student's frames
+        raise
+
+
+def first_line(exc):
+    try:
+        text = str(exc).strip()
+    except Exception:
+        return ""
+    return text.splitlines()[0] if text else ""
+
+
+def weight_of(model):
+    return float(model.weight.detach().reshape(-1)[0])
+
+
+# Probes: how each target is exercised (run in the child).
+
+REBOUND = "`a = a - ...` makes a new tensor: change the one you were given in place with `a -= ...`"
+AUTOGRAD_ERRORS = {
+    "a leaf Variable that requires grad is being used in an in-place operation":
+        "update a inside `with torch.no_grad():`, so that autograd does not record the update",
+    "has no attribute 'zero_'": "a.grad is None: no backward() has run on this a yet. " + REBOUND,
+    "and 'NoneType'": "a.grad is None: no backward() has run on this a yet. " + REBOUND,
+    "does not require grad and does not have a grad_fn": "the loss no longer depends on a tensor that requires "
+                                                         "grad. " + REBOUND,
+}
+NN_ERRORS = {
+    "mat1 and mat2 shapes cannot be multiplied": "nn.Linear(1, 1) takes x as a column: reshape it with x.view(-1, 1)",
+}
+COMPARE_ERRORS = {
+    "does not require grad and does not have a grad_fn": "train_autograd needs a tensor of shape (1,) that "
+                                                         "requires grad: torch.tensor([a], requires_grad=True)",
+}
+
+
+def probe_autograd(train_autograd, args, p):
+    a = args[2]
+    start = float(a.detach()[0])
+    out = read_fit(explained(train_autograd, args, AUTOGRAD_ERRORS), "train_autograd()")
+    out["a_change"] = float(a.detach().reshape(-1)[0]) - start
+    return out
+
+
+def probe_model(make_model, args, p):
+    model = make_model(*args)
+    if not isinstance(model, torch.nn.Module):
+        raise ProbeError(f"make_model() returned {describe(model)}; expected an nn.Linear(1, 1, bias=False)")
+    weight = getattr(model, "weight", None)
+    out = {"parameter shapes": [list(q.shape) for q in model.parameters() if q.requires_grad],
+           "weight": weight if isinstance(weight, torch.Tensor) else Missing("the model has no weight tensor")}
+    try:
+        with torch.no_grad():
+            out["y_hat"] = model(data(p)[0].view(-1, 1))
+    except Exception as exc:
+        out["y_hat"] = Missing(f"model(x) with x of shape (N, 1) raised {type(exc).__name__}: {first_line(exc)}")
+    return out
+
+
+def probe_nn(train_nn, args, p):
+    model = args[2]
+    start = weight_of(model)
+    out = read_fit(explained(train_nn, args, NN_ERRORS), "train_nn()")
+    out["weight_change"] = weight_of(model) - start
+    return out
+
+
+def probe_compare(compare_ways, args, p):
+    histories = unpack(explained(compare_ways, args, COMPARE_ERRORS), WAYS, "compare_ways()")
+    out = {way: numbers(histories[way], f"the {way} history") for way in WAYS}
+    both = [out[way] for way in WAYS if not isinstance(out[way], Missing)]
+    if len(both) == 2 and both[0].shape == both[1].shape:
+        out["gap"] = both[0] - both[1]
+    else:
+        out["gap"] = Missing("the two histories cannot be compared step by step: they differ in length")
+    return out
+
+
+# What is compared.
+
+COMPARE_HINTS = {
+    "length": "{got} values instead of {expected}: pass lr and num_iterations on to each way",
+    "first_differs": "the ways start apart: give each a fresh start from the same float a",
+}
+
+LOSS_HINTS = {
+    "length": "{got} losses recorded instead of {expected}: one per iteration",
+    "shifted": "the loss looks recorded one update late: record the loss computed before the update",
+    "rising": "the loss grows instead of falling: the updates overshoot or go up the gradient",
+}
+
+
+def history_hints(zeroing, step, size):
+    return {
+        "length": "{got} values recorded instead of {expected}: one per iteration",
+        "shifted": "the history looks one update late: record a just before each update",
+        "frozen": "a never changes: " + step,
+        "opposite": "the first update goes the wrong way: subtract lr times the gradient",
+        "step_scaled": "the first update is {factor:.4g}x the expected size: " + size,
+        "drift": "the first update matches but later ones do not: " + zeroing,
+    }
+
+
+def fit_outputs(zeroing, step, size, change):
+    # float32 losses lose digits as a*x nears y (about 1e-5 relative mid-way); a keeps about 1e-7
+    return (
+        Output("a", "the final a", rtol=1e-4, atol=1e-5),
+        Output("losses", "the loss just before each update", rtol=3e-4, atol=1e-5, history=per_iteration,
+               hints=LOSS_HINTS),
+        Output("history", "a just before each update", rtol=1e-4, atol=1e-5, columns=("a",),
+               history=per_iteration, hints=history_hints(zeroing, step, size)),
+        change,
+    )
+
+
+EXERCISE = Exercise(
+    id="autograd",
+    title="One weight three ways: NumPy, autograd, nn.Linear and optim",
+    lab="004",
+    teaches="requires_grad, loss.backward() and an update inside torch.no_grad(); nn.Linear without bias, "
+            "nn.MSELoss and optim.SGD; the same steps as NumPy by hand",
+    checks=(
+        Check("train_autograd", "train_autograd", 2.0,
+              about="train_autograd(x, y, a, lr, num_iterations): gradient descent with autograd",
+              params=dict(LAB, **START), build=autograd_args, probe=probe_autograd,
+              outputs=fit_outputs(
+                  "is a.grad zeroed after each update? backward() adds to it",
+                  "is a changed in place (a -= lr * a.grad) inside torch.no_grad()?",
+                  "check the learning rate, and that the loss is the mean of (y_hat - y) ** 2",
+                  Output("a_change", "how much the tensor a passed in moved during the call", rtol=1e-4, atol=1e-5,
+                         hints={"zero": "the tensor a you were given did not change: " + REBOUND}))),
+        Check("make_model", "make_model", 1.0,
+              about="make_model(a): an nn.Linear(1, 1, bias=False) whose weight is a",
+              params=dict(LAB, **START), build=lambda p: (float(p["a"]),), probe=probe_model,
+              outputs=(Output("parameter shapes", "the shapes of the trainable parameters: the (1, 1) weight only",
+                              exact=True),
+                       Output("weight", "model.weight", rtol=1e-6, atol=1e-7),
+                       Output("y_hat", "model(x) for x of shape (N, 1)", rtol=1e-5, atol=1e-6))),
+        Check("train_nn", "train_nn", 2.0,
+              about="train_nn(x, y, model, lr, num_iterations): nn.MSELoss and optim.SGD on a model whose weight is a",
+              params=dict(LAB, **START), build=nn_args, probe=probe_nn,
+              outputs=fit_outputs(
+                  "is optimizer.zero_grad() called every iteration? backward() adds to the gradients",
+                  "is optimizer.step() called after loss.backward(), with no zero_grad() in between?",
+                  "check the learning rate given to optim.SGD, and the loss: the mean (reduction='mean') of "
+                  "(y_hat - y) ** 2, with y_hat and y both of shape (N, 1)",
+                  Output("weight_change", "how much the weight of the model passed in moved during the call",
+                         rtol=1e-4, atol=1e-5,
+                         hints={"zero": "the model you were given did not change: train it, not a new one"}))),
+        Check("compare_ways", "compare_ways", 1.0,
+              about="compare_ways(x, y, a, lr, num_iterations): both ways from the same start, step by step",
+              params=dict(LAB, **START), build=compare_args, probe=probe_compare,
+              swap=("train_autograd", "make_model", "train_nn"),
+              outputs=(*(Output(way, f"the {way} way's a before each update", rtol=1e-4, atol=1e-5,
+                                history=per_iteration, hints=COMPARE_HINTS) for way in WAYS),
+                       Output("gap", "a(autograd) - a(nn) before each update: the ways agree up to float32 rounding",
+                              rtol=0.0, atol=1e-5, history=per_iteration))),
+    ),
+    hidden_cases=load_hidden("autograd"),
+)

@@ -1,0 +1,264 @@
+"""Checks for exercises/seeing.py: the loss surface, the parameter path and the loss histories (labs 003, 000).
+
+The plots are graded from the Figure each function returns (grader/figures.py reads it),
+on inputs the grader builds itself: a surface, a path and loss histories made by the
+trusted code below, so that a plotting check never depends on the student's training code.
+"""
+import numpy as np
+
+from .. import figures
+from ..plain import text
+from ..probes import Missing, unpack
+from ..spec import Check, Exercise, Lazy, Output, load_hidden, per_iteration
+
+torch = Lazy("torch")
+
+DATA = dict(seed=1, lo=-3.0, hi=3.0, spacing=0.1, slope=1.0, intercept=-1.0, noise=0.1)
+SURFACE = dict(DATA, w_range=15.0, b_range=13.0, n_samples=30)
+TRAINING = dict(w0=-15.0, b0=-10.0, lr=0.1, num_epochs=10)
+EXTENT = ("w min", "w max", "b min", "b max", "Z min", "Z max")  # a contour's or a 3D view's, as figures reads them
+LAB_METHODS = {  # the labels of lab 003's plot -> batch size (None: all the data)
+    "Batch Gradient Descent": None,
+    "Stochastic Gradient Descent": 1,
+    "Mini-Batch Gradient Descent, Batch size: 5": 5,
+    "Mini-Batch Gradient Descent, Batch size: 10": 10,
+    "Mini-Batch Gradient Descent, Batch size: 20": 20,
+}
+
+
+# Builders: case parameters -> the target's arguments (run in the child).
+
+def data(p):
+    """The lab's line with noise, for the case's seed and range."""
+    torch.manual_seed(p["seed"])
+    X = torch.arange(p["lo"], p["hi"], p["spacing"]).view(-1, 1)
+    y = p["slope"] * X + p["intercept"] + p["noise"] * torch.randn(X.size())
+    return X, y
+
+
+def surface(p):
+    """The grid and the correct cost on it, computed here: W, B, Z."""
+    x, y = (t.numpy().astype(np.float64).ravel() for t in data(p))
+    W, B = np.meshgrid(np.linspace(-p["w_range"], p["w_range"], p["n_samples"]),
+                       np.linspace(-p["b_range"], p["b_range"], p["n_samples"]))
+    return W, B, ((y - (W[..., None] * x + B[..., None])) ** 2).mean(axis=-1)
+
+
+def descend(p, batch_size):
+    """Gradient descent on the case's data, batches in order: the loss per epoch and (w, b) before each update."""
+    x, y = (t.numpy().astype(np.float64).ravel() for t in data(p))
+    size = batch_size or len(x)
+    w, b, losses, params = float(p["w0"]), float(p["b0"]), [], []
+    for epoch in range(p["num_epochs"]):
+        losses.append(float(np.mean((w * x + b - y) ** 2)))
+        for start in range(0, len(x), size):
+            xb, yb = x[start:start + size], y[start:start + size]
+            params.append((w, b))
+            residual = w * xb + b - yb
+            w, b = w - p["lr"] * 2 * float(np.mean(residual * xb)), b - p["lr"] * 2 * float(np.mean(residual))
+    return losses, params
+
+
+def path_args(p):
+    return (*surface(p), descend(p, p["batch_size"])[1])
+
+
+def histories_args(p):
+    return ({label: descend(p, batch_size)[0] for label, batch_size in p["methods"].items()},)
+
+
+# Probes: how each target is exercised (run in the child).
+
+def probe_grid(loss_surface, args, p):
+    return unpack(loss_surface(*args), ("W", "B", "Z"), "loss_surface()")
+
+
+def the_contour(fig):
+    """The first 2D axes holding a contour set, and that set; (None, None) if there is none."""
+    for ax in figures.flat_axes(fig):
+        sets = figures.contour_sets(ax)
+        if sets:
+            return ax, sets[0]
+    return None, None
+
+
+NO_CONTOUR = Missing("no contour map in the figure: draw one with ax.contour(W, B, Z) or plt.contour(W, B, Z)")
+NO_3D = Missing("no 3D axes in the figure: draw the surface on fig.add_subplot(1, 2, 1, projection='3d')")
+
+
+def probe_surface(plot_surface, args, p):
+    with figures.drawn(plot_surface, args, "plot_surface()") as fig:
+        _, cs = the_contour(fig)
+        views = [figures.surface_extent(ax) for ax in figures.axes_3d(fig)]
+        views = [v for v in views if v is not None]
+        return {"contour": figures.contour_extent(cs) if cs is not None else NO_CONTOUR,
+                "surface": views[0] if views else NO_3D}
+
+
+def map_axes(fig):
+    """The axes of the contour map; without a contour, the first 2D axes (or None)."""
+    ax, _ = the_contour(fig)
+    return ax or next(iter(figures.flat_axes(fig)), None)
+
+
+NO_AXES = Missing("no 2D axes in the figure")
+
+
+def probe_surface_labels(plot_surface, args, p):
+    with figures.drawn(plot_surface, args, "plot_surface()") as fig:
+        ax, three = map_axes(fig), figures.axes_3d(fig)
+        return {"axis labels": figures.axis_labels(ax) if ax is not None else NO_AXES,
+                "surface axis labels": figures.axis_labels(three[0]) if three else NO_3D}
+
+
+def probe_path(plot_path, args, p):
+    params = np.asarray(args[3], dtype=np.float64)
+    with figures.drawn(plot_path, args, "plot_path()") as fig:
+        _, cs = the_contour(fig)
+        candidates = [s for ax in figures.flat_axes(fig) for s in figures.point_series(ax)]
+        drawn = figures.closest(candidates, params)
+        return {"contour": figures.contour_extent(cs) if cs is not None else NO_CONTOUR,
+                "path": drawn.xy if drawn is not None else Missing(
+                    "no path in the figure: draw the (w, b) of params with plot or scatter, w on the x axis")}
+
+
+def probe_path_labels(plot_path, args, p):
+    with figures.drawn(plot_path, args, "plot_path()") as fig:
+        ax = map_axes(fig)
+        return {"axis labels": figures.axis_labels(ax) if ax is not None else NO_AXES}
+
+
+def drawn_lines(fig, histories):
+    """Each history's line (matched by its data), and the axes it is on."""
+    where = [(ax, s) for ax in figures.flat_axes(fig) for s in figures.lines(ax)]
+    found = figures.match([s for _, s in where], {k: np.asarray(v, dtype=np.float64) for k, v in histories.items()})
+    axes = {id(s): ax for ax, s in where}
+    return found, [axes[id(s)] for s in found.values()]
+
+
+def epochs_ok(x, n):
+    return len(x) == n and (np.array_equal(x, np.arange(n)) or np.array_equal(x, np.arange(1, n + 1)))
+
+
+def probe_lines(plot_loss_histories, args, p):
+    histories = args[0]
+    with figures.drawn(plot_loss_histories, args, "plot_loss_histories()") as fig:
+        found, _ = drawn_lines(fig, histories)
+        missing = [k for k in histories if k not in found]
+        if missing:
+            return {"lines": Missing(f"no line for {', '.join(map(repr, missing))}: the figure has "
+                                     f"{len(found)} line(s) for {len(histories)} histories")}
+        for key, losses in histories.items():
+            x = found[key].xy[:, 0]
+            if len(x) != len(losses):
+                return {"lines": Missing(f"the line of {key!r} has {len(x)} points; its history has "
+                                         f"{len(losses)} epochs")}
+            if not epochs_ok(x, len(losses)):
+                return {"lines": Missing(f"the line of {key!r} has x values {x[:3].tolist()}...; plot each loss "
+                                         "at its epoch (x = 0, 1, 2, ... or 1, 2, 3, ..., or leave x out)")}
+        return {"lines": np.concatenate([found[k].xy[:, 1] for k in histories])}
+
+
+def names_key(label, keys):
+    """The key a line's label names: the longest key it holds (case aside), so that
+    'Mini-Batch Gradient Descent, Batch size: 5' names that key, not 'Batch Gradient Descent'."""
+    held = [k for k in keys if k.lower() in label.lower()]
+    return max(held, key=len) if held else None
+
+
+def probe_line_labels(plot_loss_histories, args, p):
+    histories = args[0]
+    with figures.drawn(plot_loss_histories, args, "plot_loss_histories()") as fig:
+        found, axes = drawn_lines(fig, histories)
+        entries = figures.legend_entries(fig)
+        ax = axes[0] if axes else next(iter(figures.flat_axes(fig)), None)
+        shown = {k: figures.legend_text(s, entries or []) for k, s in found.items()}
+        # A history without a line is the lines check's to report, not this one's. A line is labelled
+        # by its own label or, failing that, by the legend entry drawn like it (plt.legend(labels)).
+        labels = {k: (found[k].label or shown[k] or "") if k in found else k for k in histories}
+        named = {k: names_key(labels[k], histories) == k for k in histories}
+        out = {"labels": [k if named[k] else labels[k] for k in histories],
+               # judged on the lines whose label is right: a wrong label is the labels output's to report
+               "legend": [k if not named[k] or k not in found or names_key(shown[k] or "", histories) == k else ""
+                          for k in histories] if entries is not None else Missing(
+                   "no legend: call plt.legend() or ax.legend() after drawing the labelled lines"),
+               "xlabel": True, "ylabel": True}
+        for axis in ("x", "y"):
+            if ax is None or not text(getattr(ax, f"get_{axis}label")()).strip():
+                out[f"{axis}label"] = Missing(f"the {axis} axis has no label: add one with plt.{axis}label(...) "
+                                              f"or ax.set_{axis}label(...)")
+        return out
+
+
+# What is compared.
+
+def per_method(i, p):
+    """Names position i of all the histories one after the other: the method and the epoch."""
+    keys, n = list(p["methods"]), p["num_epochs"]
+    return f"{keys[i // n]!r}, epoch {i % n}"
+
+
+GRID_HINTS = {
+    "transposed": "the grid is transposed: np.meshgrid(w_values, b_values) with its default indexing='xy' "
+                  "gives W[i, j] = the j-th w and B[i, j] = the i-th b",
+    "scaled": "{factor:.4g}x the expected grid: are w_range and b_range (or the meshgrid arguments) swapped?",
+}
+Z_HINTS = {
+    "flipped": "Z is the right surface mirrored, the cost at -b (or -w): a sign slip? "
+               "The error of y_hat = w*x + b is y - (w*x + b), not y - w*x + b",
+    "transposed": "Z is transposed: Z[i, j] belongs to the i-th b (row) and the j-th w (column)",
+    "scaled": "a constant factor of {factor:.4g}: a sum instead of a mean?",
+}
+CONTOUR = Output("contour", "the contour map: the extent of its grid in w and b and its range of Z", rtol=1e-5,
+                 atol=1e-6, columns=EXTENT)
+AXIS_LABELS = Output("axis labels", "the x and y labels of the contour map, read as 'w' and 'b'", exact=True)
+
+
+PATH = dict(SURFACE, **TRAINING, batch_size=None)
+HISTORIES = dict(DATA, **TRAINING, methods=LAB_METHODS)
+
+EXERCISE = Exercise(
+    id="seeing",
+    title="Seeing it: loss surface, parameter path and loss histories",
+    lab="003, 000",
+    teaches="the cost as a surface over (w, b), its contour map, the path of gradient descent, loss histories",
+    checks=(
+        Check("loss_surface", "loss_surface", 3.0,
+              about="loss_surface(X, y, w_range, b_range, n_samples): the grid W, B and the cost Z on it",
+              params=SURFACE, build=lambda p: (*data(p), p["w_range"], p["b_range"], p["n_samples"]),
+              probe=probe_grid,
+              outputs=(Output("W", "the w of each grid point", rtol=1e-5, atol=1e-4, hints=GRID_HINTS),
+                       Output("B", "the b of each grid point", rtol=1e-5, atol=1e-4, hints=GRID_HINTS),
+                       Output("Z", "the mean squared error at each grid point", rtol=1e-4, atol=1e-4,
+                              hints=Z_HINTS))),
+        Check("plot_surface", "plot_surface", 1.0, params=SURFACE, build=surface, probe=probe_surface,
+              about="plot_surface(W, B, Z): the 3D surface and the contour map of Z",
+              outputs=(Output("surface", "the 3D view: its data limits in w, b and Z", rtol=1e-5, atol=1e-6,
+                              columns=EXTENT), CONTOUR)),
+        Check("plot_surface labels", "plot_surface", 1.0, params=SURFACE, build=surface, probe=probe_surface_labels,
+              about="plot_surface(W, B, Z): the axis labels of both views",
+              outputs=(AXIS_LABELS, Output("surface axis labels", "the x and y labels of the 3D view", exact=True))),
+        Check("plot_path", "plot_path", 2.0, params=PATH, build=path_args, probe=probe_path,
+              swap=("plot_surface",),
+              about="plot_path(W, B, Z, params): the contour map of Z and the path of (w, b) drawn over it",
+              outputs=(CONTOUR, Output("path", "the points of the path, as (w, b)", rtol=1e-5, atol=1e-6,
+                                       columns=("w", "b"), history=per_iteration, hints={
+                                           "flipped": "the points look mirrored: drawn as (b, w), or in reverse "
+                                                      "order? w goes on the x axis, b on the y axis"}))),
+        Check("plot_path labels", "plot_path", 1.0, params=PATH, build=path_args, probe=probe_path_labels,
+              swap=("plot_surface",), about="plot_path(W, B, Z, params): the axis labels", outputs=(AXIS_LABELS,)),
+        Check("plot_loss_histories", "plot_loss_histories", 2.0, params=HISTORIES, build=histories_args,
+              probe=probe_lines,
+              about="plot_loss_histories(histories): a line per history, matched by its data",
+              outputs=(Output("lines", "the y values of each history's line", rtol=1e-5, atol=1e-8,
+                              history=per_method),)),
+        Check("plot_loss_histories labels", "plot_loss_histories", 1.0, params=HISTORIES, build=histories_args,
+              probe=probe_line_labels,
+              about="plot_loss_histories(histories): each line's label, the legend and the axis labels",
+              outputs=(Output("labels", "the label of each history's line (its key, or the label found)", exact=True),
+                       Output("legend", "the histories the legend names", exact=True),
+                       Output("xlabel", "whether the x axis is labelled", exact=True),
+                       Output("ylabel", "whether the y axis is labelled", exact=True))),
+    ),
+    hidden_cases=load_hidden("seeing"),
+)

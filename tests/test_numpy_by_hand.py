@@ -1,0 +1,301 @@
+"""The NumPy-by-hand exercise: the reference reproduces the labs, typical mistakes lose points where they belong,
+correct styles get full marks."""
+import importlib.util
+
+import numpy as np
+import pytest
+
+from conftest import MARGINS, failed, mutate
+from grader import paths
+from grader.specs import numpy_by_hand as spec
+
+
+def load_reference():
+    path = paths.REFERENCE / "numpy_by_hand.py"
+    module_spec = importlib.util.spec_from_file_location("numpy_by_hand_reference", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+ref = load_reference()
+
+
+def lab_001():
+    """Lab 001's own script, global RNG and all: the data, the split and the start."""
+    np.random.seed(42)
+    x = np.random.rand(100, 1)
+    epsilon = .1 * np.random.randn(100, 1)
+    y = 1 + 2 * x + epsilon
+    idx = np.arange(100)
+    np.random.shuffle(idx)
+    train_idx, val_idx = idx[:int(100 * .8)], idx[int(100 * .8):]
+    np.random.seed(42)
+    b = np.random.randn(1)
+    w = np.random.randn(1)
+    return (x, y), (x[train_idx], y[train_idx], x[val_idx], y[val_idx]), (b, w)
+
+
+def reference_001(seed=42):
+    """The same with the reference's functions and a RandomState passed in."""
+    rng = np.random.RandomState(seed)
+    x, y = ref.make_data(rng)
+    return (x, y), ref.train_val_split(x, y, rng, 0.8), ref.start(seed)
+
+
+def test_a_random_state_passed_in_reproduces_the_labs_global_stream():
+    for lab, ours in zip(lab_001(), reference_001()):
+        for a, b in zip(lab, ours):
+            assert np.array_equal(a, b)
+
+
+def test_the_reference_reproduces_the_lab_figures():
+    """The lab prints b, w = [0.49671415] [-0.1382643], gradients -3.044811379650508 -1.8337537171510832, and
+    [0.80119529] [0.04511107] after one step with lr = 0.1. It also prints the loss 2.720278897826747, which its
+    own data do not give: its code on its data gives 2.7421577700550976, and the exercise follows the code."""
+    _, (x_train, y_train, _, _), (b, w) = reference_001()
+    assert (str(b), str(w)) == ("[0.49671415]", "[-0.1382643]")
+    y_hat = ref.predict(x_train, b, w)
+    assert ref.mse(y_hat, y_train) == pytest.approx(2.7421577700550976, rel=1e-13)
+    assert ref.mse(y_hat, y_train) != pytest.approx(2.720278897826747, rel=1e-4)
+    b_grad, w_grad = ref.gradients(x_train, y_train, y_hat)
+    assert (b_grad, w_grad) == pytest.approx((-3.044811379650508, -1.8337537171510832), rel=1e-13)
+    b, w = ref.update(b, w, b_grad, w_grad, 0.1)
+    assert (str(b), str(w)) == ("[0.80119529]", "[0.04511107]")
+
+
+def test_the_public_cases_are_the_labs(grader):
+    """The grader builds lab 001's data, training points and start, so a student sees the lab's figures in the
+    public cases (the training points are data in the spec: the release must not hold the split it grades)."""
+    (x, y), (x_train, y_train, _, _), (b, w) = reference_001()
+    assert np.array_equal(spec.data(spec.DATA)[0], x) and np.array_equal(spec.data(spec.DATA)[1], y)
+    assert all(np.array_equal(got, want) for got, want in zip(spec.training_points(spec.DATA), (x_train, y_train)))
+    assert spec.LAB_START == (b.item(), w.item())
+    expected = grader.expected["numpy_by_hand"]
+    assert expected["mse"].outputs["loss"][0] == pytest.approx(2.7421577700550976, rel=1e-13)
+    assert expected["gradients"].outputs["b_grad"][0] == pytest.approx(-3.044811379650508, rel=1e-13)
+    assert expected["gradients"].outputs["w_grad"][0] == pytest.approx(-1.8337537171510832, rel=1e-13)
+    assert np.round(np.add(spec.LAB_START, expected["update"].outputs["update"]), 8).tolist() == \
+        [0.80119529, 0.04511107]
+
+
+def test_the_no_bias_fit_finds_the_slope_of_lab_004():
+    """y = 2x exactly: 100 iterations with lr = 0.001 bring a from 0.25 to 2, the loss falling at every step."""
+    x, y = np.array(spec.NO_BIAS["x"]), np.array(spec.NO_BIAS["y"])
+    a, losses, history = ref.train_no_bias(x, y, 0.25, 0.001, 100)
+    assert a == pytest.approx(2.0, abs=1e-5) and history[0] == 0.25 and len(losses) == len(history) == 100
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:]))
+
+
+def test_the_split_cases_have_distinct_points_and_whole_training_sizes():
+    """The probe finds training points in x by value, and int() and round() agree on each case's training size."""
+    for p in [spec.DATA, *(dict(spec.DATA, **case.params) for case in spec.EXERCISE.hidden_cases["train_val_split"])]:
+        x = spec.data(p)[0]
+        assert len(np.unique(x)) == len(x)
+        n_train = p["n"] * p["train_fraction"]
+        assert int(n_train) == round(n_train) == pytest.approx(n_train, abs=1e-9)
+
+
+TRAIN_LOOP = """        y_hat = predict(x, b, w)
+        losses.append(float(mse(y_hat, y)))
+        b_grad, w_grad = gradients(x, y, y_hat)
+        b, w = update(b, w, b_grad, w_grad, lr)
+"""
+NO_BIAS_LOOP = """        y_hat = a * x
+        losses.append(float(np.sum((y_hat - y) ** 2) / N))
+        history.append(float(a))
+        gradient = (2 / N) * np.sum(x * (y_hat - y))
+        a = a - lr * gradient
+"""
+SPLIT_BODY = """    idx = np.arange(len(x))
+    rng.shuffle(idx)
+    n_train = int(len(x) * train_fraction)
+    train_idx, val_idx = idx[:n_train], idx[n_train:]
+    return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
+"""
+
+
+def cases(name, *labels):
+    """Check names, e.g. cases("train", "", "hidden 1") -> {"train", "train [hidden 1]"}."""
+    return {f"{name} [{label}]" if label else name for label in labels}
+
+
+SPLIT = cases("train_val_split", "", "hidden 1", "hidden 2")
+GRADIENTS = cases("gradients", "", "hidden 1")
+UPDATE = cases("update", "", "hidden 1")
+TRAIN = cases("train", "", "hidden 1")
+VALIDATE = cases("train_and_validate", "", "hidden 1")
+NO_BIAS = cases("train_no_bias", "", "hidden 1", "hidden 2")
+
+# name: (replacements, the checks that must fail (and only those), text the first message must hold)
+MISTAKES = {
+    "split not shuffled": (
+        [("    rng.shuffle(idx)\n", "")], SPLIT, "train_idx: at training point 0: expected 76, got 0"),
+    "split shuffled by a fresh RandomState(42)": (
+        [("rng.shuffle(idx)", "np.random.RandomState(42).shuffle(idx)")], SPLIT, "train_idx: at training point 0"),
+    "split shuffled by the global np.random": (
+        [("rng.shuffle(idx)", "np.random.shuffle(idx)")], SPLIT, "train_idx: at training point 0"),
+    "train fraction hard-coded to 0.8": (
+        [("int(len(x) * train_fraction)", "int(len(x) * 0.8)")], SPLIT - {"train_val_split"},
+        "48 training points instead of 45"),
+    "train and validation swapped": (
+        [("idx[:n_train], idx[n_train:]", "idx[-n_train:], idx[:-n_train]")], SPLIT,
+        "train_idx: at training point 0"),
+    "x and y shuffled separately": (
+        [(SPLIT_BODY, "    x, y = x.copy(), y.copy()\n    rng.shuffle(x)\n    rng.shuffle(y)\n"
+                      "    n_train = int(len(x) * train_fraction)\n"
+                      "    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]\n")],
+        SPLIT, "y_train: at index 0, 0"),
+    "b and w swapped in predict": (
+        [("return b + w * x", "return w + b * x")], cases("predict", "", "hidden 1"), "y_hat: at index 0, 0"),
+    "mse as a sum": (
+        [("return (error ** 2).mean()", "return (error ** 2).sum()")], cases("mse", "", "hidden 1"),
+        "a constant factor of 80: a sum instead of a mean"),
+    "mse of the absolute errors": (
+        [("return (error ** 2).mean()", "return np.abs(error).mean()")], cases("mse", "", "hidden 1"),
+        "loss: at (b, w) = (0.496714, -0.138264): expected 2.74216, got"),
+    "gradients without the factor 2": (
+        [("    b_grad = 2 * error.mean()\n    w_grad = 2 * (x * error).mean()\n",
+          "    b_grad = error.mean()\n    w_grad = (x * error).mean()\n")],
+        GRADIENTS, "a constant factor of 0.5: is the 2 of the derivative missing"),
+    "w_grad without the x": (
+        [("w_grad = 2 * (x * error).mean()", "w_grad = 2 * error.mean()")], GRADIENTS,
+        "w_grad: at (b, w) = (0.496714, -0.138264): expected -1.83375, got -3.04481"),
+    "b_grad as a sum": (
+        [("b_grad = 2 * error.mean()", "b_grad = 2 * error.sum()")], GRADIENTS, "a constant factor of 80"),
+    "error as y - y_hat": (
+        [("error = y_hat - y\n    b_grad", "error = y - y_hat\n    b_grad")], GRADIENTS,
+        "the opposite sign: error is y_hat - y"),
+    "update goes up the gradient": (
+        [("return b - lr * b_grad, w - lr * w_grad", "return b + lr * b_grad, w + lr * w_grad")], UPDATE,
+        "update: b expected 0.304481, got -0.304481; w expected 0.183375, got -0.183375. Hint: the update goes up"),
+    "b never updated": (
+        [("return b - lr * b_grad, w - lr * w_grad", "return b, w - lr * w_grad")], UPDATE, "b does not change"),
+    "lr 0.01 in update": (
+        [("return b - lr * b_grad, w - lr * w_grad", "return b - 0.01 * b_grad, w - 0.01 * w_grad")], UPDATE,
+        "0.1x the expected change: check the learning rate"),
+    "loss recorded after the update": (
+        [(TRAIN_LOOP, "        y_hat = predict(x, b, w)\n        b_grad, w_grad = gradients(x, y, y_hat)\n"
+                      "        b, w = update(b, w, b_grad, w_grad, lr)\n"
+                      "        losses.append(float(mse(predict(x, b, w), y)))\n")],
+        TRAIN, "losses: at epoch 0: expected 2.74216, got 1.63493. Hint: the loss looks recorded one update late"),
+    "one epoch too few": (
+        [("for epoch in range(num_epochs):", "for epoch in range(num_epochs - 1):")], TRAIN,
+        "99 losses recorded instead of 100"),
+    "gradient ascent written out in train": (
+        [("b, w = update(b, w, b_grad, w_grad, lr)", "b, w = b + lr * b_grad, w + lr * w_grad")], TRAIN,
+        "losses: at epoch 1: expected 1.63493, got 4.16164. Hint: the loss grows instead of falling"),
+    "validation loss on the training points": (
+        [("mse(predict(x_val, b, w), y_val)", "mse(predict(x_train, b, w), y_train)")], VALIDATE,
+        "val_loss: expected 0.0122848, got 0.0176799"),
+    "validation loss of the starting (b, w)": (
+        [("b, w, losses = train(x_train", "b_end, w_end, losses = train(x_train"),
+         ("return b, w, losses, val_loss", "return b_end, w_end, losses, val_loss")], VALIDATE,
+        "val_loss: expected 0.0122848, got 2.36804"),
+    "trained on all the points": (
+        [("train(x_train, y_train, b, w, lr, num_epochs)", "train(x, y, b, w, lr, num_epochs)")], VALIDATE,
+        "losses: at epoch 0: expected 2.74216, got"),
+    "no-bias gradient with the wrong sign": (
+        [("np.sum(x * (y_hat - y))", "np.sum(x * (y - y_hat))")], NO_BIAS,
+        "Hint: the first update goes the wrong way"),
+    "no-bias gradient without 1/N": (
+        [("gradient = (2 / N) * np.sum", "gradient = 2 * np.sum")], NO_BIAS,
+        "history: at iteration 1: expected 0.4796, got 1.398. Hint: the first update is 5x the expected size"),
+    "no-bias loss without 1/N": (
+        [("float(np.sum((y_hat - y) ** 2) / N)", "float(np.sum((y_hat - y) ** 2))")], NO_BIAS,
+        "a constant factor of 5: a sum instead of a mean?"),
+    "no-bias a recorded after the update": (
+        [(NO_BIAS_LOOP, NO_BIAS_LOOP.replace("        history.append(float(a))\n", "")
+          + "        history.append(float(a))\n")], NO_BIAS, "the history looks one update late"),
+    "100 iterations hard-coded": (
+        [("for i in range(num_iterations):", "for i in range(100):")], NO_BIAS - {"train_no_bias"},
+        "100 losses recorded instead of 40: check the number of iterations"),
+}
+
+
+@pytest.mark.parametrize("name", MISTAKES)
+def test_mistake_loses_points_on_the_check_that_owns_it(name, grade_source):
+    replacements, owners, text = MISTAKES[name]
+    result = grade_source("numpy_by_hand", mutate("numpy_by_hand", *replacements))
+    assert failed(result) == owners
+    first = next(c for c in result.checks if not c.passed)
+    assert text in first.message, first.message
+    assert first.message.startswith("Checked ")
+    MARGINS.setdefault("smallest deviation of a mistake", float("inf"))
+    smallest = min(c.deviation for c in result.checks if not c.passed)
+    MARGINS["smallest deviation of a mistake"] = min(MARGINS["smallest deviation of a mistake"], smallest)
+    assert smallest > 100, f"{name}: a deviation of only {smallest:.3g}x the tolerance"
+
+
+# name: replacements that keep the answer correct
+STYLES = {
+    "rng.permutation": [("idx = np.arange(len(x))\n    rng.shuffle(idx)\n", "idx = rng.permutation(len(x))\n")],
+    "rows of x and y shuffled together": [
+        (SPLIT_BODY, "    data = np.hstack([x, y])\n    rng.shuffle(data)\n"
+                     "    n_train = int(len(x) * train_fraction)\n    train, val = data[:n_train], data[n_train:]\n"
+                     "    return train[:, :1], train[:, 1:], val[:, :1], val[:, 1:]\n")],
+    "sums divided by n": [
+        ("return (error ** 2).mean()", "return np.sum(error ** 2) / len(y)"),
+        ("b_grad = 2 * error.mean()", "b_grad = 2 * np.sum(error) / len(x)"),
+        ("w_grad = 2 * (x * error).mean()", "w_grad = 2 / len(x) * np.sum(x * error)")],
+    "np.dot and @, 1x1 arrays back": [
+        ("return b + w * x", "return x @ np.reshape(w, (1, 1)) + b"),
+        ("return (error ** 2).mean()", "return error.T @ error / len(y)"),
+        ("b_grad = 2 * error.mean()", "b_grad = 2 * np.ones(len(x)) @ error / len(x)"),
+        ("w_grad = 2 * (x * error).mean()", "w_grad = 2 * np.dot(x.T, error) / len(x)")],
+    "loops over the points": [
+        ("    error = y_hat - y\n    return (error ** 2).mean()\n",
+         "    total = 0.0\n    for i in range(len(y)):\n        total += (y_hat[i, 0] - y[i, 0]) ** 2\n"
+         "    return total / len(y)\n"),
+        ("    error = y_hat - y\n    b_grad = 2 * error.mean()\n    w_grad = 2 * (x * error).mean()\n",
+         "    b_grad, w_grad = 0.0, 0.0\n    for x_i, y_i, y_hat_i in zip(x[:, 0], y[:, 0], y_hat[:, 0]):\n"
+         "        b_grad += 2 * (y_hat_i - y_i) / len(x)\n        w_grad += 2 * x_i * (y_hat_i - y_i) / len(x)\n"),
+        (NO_BIAS_LOOP, "        loss, gradient = 0.0, 0.0\n        for x_i, y_i in zip(x, y):\n"
+                       "            loss += (a * x_i - y_i) ** 2 / N\n"
+                       "            gradient += 2 * x_i * (a * x_i - y_i) / N\n"
+                       "        losses.append(loss)\n        history.append(a)\n        a -= lr * gradient\n")],
+    "Python floats everywhere": [
+        ("return b - lr * b_grad, w - lr * w_grad", "return (b - lr * b_grad).item(), (w - lr * w_grad).item()"),
+        ("    return b_grad, w_grad\n", "    return float(b_grad), float(w_grad)\n"),
+        ("return (error ** 2).mean()", "return float((error ** 2).mean())"),
+        ("    losses = []\n    for epoch", "    losses = []\n    b, w = float(b[0]), float(w[0])\n    for epoch"),
+        ("    return a, losses, history\n", "    return float(a), losses, history\n")],
+    "arrays of shape (1,) everywhere": [
+        ("losses.append(float(mse(y_hat, y)))", "losses.append(((y_hat - y) ** 2).mean(axis=0))"),
+        ("    return (error ** 2).mean()\n", "    return (error ** 2).mean(axis=0)\n"),
+        ("    N = len(x)\n", "    N = len(x)\n    a = np.array([a])\n"),
+        ("history.append(float(a))", "history.append(a.copy())"),
+        ("losses.append(float(np.sum((y_hat - y) ** 2) / N))",
+         "losses.append(np.sum((y_hat - y) ** 2, keepdims=True) / N)")],
+    "update in place": [("    return b - lr * b_grad, w - lr * w_grad\n",
+                         "    b -= lr * b_grad\n    w -= lr * w_grad\n    return b, w\n")],
+    "train written out, losses as an array": [
+        (TRAIN_LOOP, "        error = b + w * x - y\n        losses.append(np.mean(error ** 2))\n"
+                     "        b = b - lr * 2 * np.mean(error)\n        w = w - lr * 2 * np.mean(x * error)\n"),
+        ("    return b, w, losses\n", "    return b, w, np.array(losses)\n")],
+    "train_and_validate written out": [
+        ("    x_train, y_train, x_val, y_val = train_val_split(x, y, rng, train_fraction)\n"
+         "    b, w, losses = train(x_train, y_train, b, w, lr, num_epochs)\n"
+         "    val_loss = mse(predict(x_val, b, w), y_val)\n",
+         "    idx = rng.permutation(len(x))\n    n_train = int(train_fraction * len(x))\n"
+         "    x_train, y_train = x[idx[:n_train]], y[idx[:n_train]]\n"
+         "    losses = []\n    for epoch in range(num_epochs):\n        error = b + w * x_train - y_train\n"
+         "        losses.append((error ** 2).mean())\n"
+         "        b, w = b - lr * 2 * error.mean(), w - lr * 2 * (x_train * error).mean()\n"
+         "    val_loss = np.mean((b + w * x[idx[n_train:]] - y[idx[n_train:]]) ** 2)\n")],
+    "no-bias fit vectorised with np.mean, a dict back": [
+        ("losses.append(float(np.sum((y_hat - y) ** 2) / N))", "losses.append(np.mean((y_hat - y) ** 2))"),
+        ("gradient = (2 / N) * np.sum(x * (y_hat - y))", "gradient = 2 * np.mean(x * (y_hat - y))"),
+        ("    return a, losses, history\n", '    return {"a": a, "losses": losses, "history": history}\n')],
+}
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_correct_style_gets_full_marks(name, grade_source):
+    result = grade_source("numpy_by_hand", mutate("numpy_by_hand", *STYLES[name]))
+    assert failed(result) == set(), "\n".join(c.message for c in result.checks if not c.passed)
+    assert result.score == result.max_score
+    largest = max(c.deviation for c in result.checks)
+    MARGINS["largest deviation of a correct style"] = max(MARGINS.get("largest deviation of a correct style", 0),
+                                                          largest)
+    assert largest < 0.1, f"{name}: a deviation of {largest:.3g}x the tolerance"
