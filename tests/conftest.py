@@ -8,7 +8,8 @@ import pytest
 from grader import Grader, exercises, paths
 from grader.results import ExerciseResult
 
-MARGINS: dict[str, float] = {}
+MARGINS: dict[tuple[str, str], float] = {}  # (exercise, what) -> deviation / tolerance
+MISTAKE, STYLE = "smallest deviation of a mistake", "largest deviation of a correct style"
 
 
 @pytest.fixture(scope="session")
@@ -93,8 +94,33 @@ def failed(result: ExerciseResult) -> set[str]:
     return {c.name for c in result.checks if not c.passed}
 
 
+def assert_mistake(exercise: str, result: ExerciseResult, owners: set[str], text: str | tuple[str, ...],
+                   failing: set[str] | None = None):
+    """A mistake fails exactly the checks that own it (``failing``, when several mistakes are graded together),
+    its first message holds ``text``, and it stands far outside the tolerance."""
+    assert failed(result) == (owners if failing is None else failing)
+    first = next(c for c in result.checks if c.name in owners)
+    for part in (text,) if isinstance(text, str) else text:
+        assert part in first.message, first.message
+    assert first.message.startswith("Checked ")
+    smallest = min(c.deviation for c in result.checks if c.name in owners)
+    MARGINS[exercise, MISTAKE] = min(MARGINS.get((exercise, MISTAKE), float("inf")), smallest)
+    assert smallest > 100, f"a deviation of only {smallest:.3g}x the tolerance"
+
+
+def assert_style(exercise: str, result: ExerciseResult, checks: set[str] | None = None):
+    """A correct style gets full marks, well inside the tolerance (on ``checks``, or every check)."""
+    assert failed(result) == set(), "\n".join(c.message for c in result.checks if not c.passed)
+    assert result.score == result.max_score
+    largest = max(c.deviation for c in result.checks if checks is None or c.name in checks)
+    MARGINS[exercise, STYLE] = max(MARGINS.get((exercise, STYLE), 0.0), largest)
+    assert largest < 0.1, f"a deviation of {largest:.3g}x the tolerance"
+
+
 def pytest_terminal_summary(terminalreporter):
     if MARGINS:
-        terminalreporter.section("tolerance margins (deviation / tolerance)")
-        for name, value in MARGINS.items():
-            terminalreporter.write_line(f"{name}: {value:.3g}")
+        terminalreporter.section("tolerance margins: deviation / tolerance, per exercise")
+        for exercise in sorted({e for e, _ in MARGINS}):
+            style, mistake = MARGINS.get((exercise, STYLE)), MARGINS.get((exercise, MISTAKE))
+            terminalreporter.write_line(f"{exercise:<15} correct styles at most {style or 0:.3g}, "
+                                        f"mistakes at least {mistake if mistake is not None else float('nan'):.3g}")

@@ -1,7 +1,6 @@
 """The comparison engine: order of checks, where a history first leaves tolerance, hints."""
 import math
 
-import numpy as np
 import pytest
 
 from grader.compare import compare

@@ -5,7 +5,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from conftest import MARGINS, failed, mutate
+from conftest import assert_mistake, assert_style, failed, mutate
 from grader import paths
 from grader.specs import exercise
 from grader.specs import features as spec
@@ -110,15 +110,7 @@ MISTAKES = {
 def test_mistake_loses_points_on_the_check_that_owns_it(name, grade_source):
     replacements, owners, text = MISTAKES[name]
     result = grade_source("features", mutate("features", *replacements))
-    assert failed(result) == owners
-    first = next(c for c in result.checks if not c.passed)
-    for part in (text,) if isinstance(text, str) else text:
-        assert part in first.message, first.message
-    assert first.message.startswith("Checked ")
-    MARGINS.setdefault("smallest deviation of a mistake", float("inf"))
-    smallest = min(c.deviation for c in result.checks if not c.passed)
-    MARGINS["smallest deviation of a mistake"] = min(MARGINS["smallest deviation of a mistake"], smallest)
-    assert smallest > 100, f"{name}: a deviation of only {smallest:.3g}x the tolerance"
+    assert_mistake("features", result, owners, text)
 
 
 def test_gradient_descent_that_diverges_is_named_in_the_convergence_check(grade_source):
@@ -200,12 +192,7 @@ STYLES = {
 @pytest.mark.parametrize("name", STYLES)
 def test_correct_style_gets_full_marks(name, grade_source):
     result = grade_source("features", mutate("features", *STYLES[name]))
-    assert failed(result) == set(), "\n".join(c.message for c in result.checks if not c.passed)
-    assert result.score == result.max_score
-    largest = max(c.deviation for c in result.checks)
-    MARGINS["largest deviation of a correct style"] = max(MARGINS.get("largest deviation of a correct style", 0),
-                                                          largest)
-    assert largest < 0.1, f"{name}: a deviation of {largest:.3g}x the tolerance"
+    assert_style("features", result)
 
 
 # The reference itself: the lab's data, its coefficients, and where gradient descent gets to.

@@ -1,7 +1,7 @@
 """The mini-batch exercise: typical mistakes lose points where they belong; correct styles get full marks."""
 import pytest
 
-from conftest import MARGINS, failed, mutate
+from conftest import assert_mistake, assert_style, mutate
 
 LOOP = ("""    for epoch in range(num_epochs):
         losses.append(criterion(forward(X, w, b), y).item())
@@ -79,14 +79,7 @@ MISTAKES = {
 def test_mistake_loses_points_on_the_check_that_owns_it(name, grade_source):
     replacements, owners, text = MISTAKES[name]
     result = grade_source("minibatch", mutate("minibatch", *replacements))
-    assert failed(result) == owners
-    first = next(c for c in result.checks if not c.passed)
-    assert text in first.message, first.message
-    assert first.message.startswith("Checked ")
-    MARGINS.setdefault("smallest deviation of a mistake", float("inf"))
-    smallest = min(c.deviation for c in result.checks if not c.passed)
-    MARGINS["smallest deviation of a mistake"] = min(MARGINS["smallest deviation of a mistake"], smallest)
-    assert smallest > 100, f"{name}: a deviation of only {smallest:.3g}x the tolerance"
+    assert_mistake("minibatch", result, owners, text)
 
 
 # name: replacements that keep the answer correct
@@ -143,9 +136,4 @@ STYLES = {
 @pytest.mark.parametrize("name", STYLES)
 def test_correct_style_gets_full_marks(name, grade_source):
     result = grade_source("minibatch", mutate("minibatch", *STYLES[name]))
-    assert failed(result) == set(), "\n".join(c.message for c in result.checks if not c.passed)
-    assert result.score == result.max_score
-    largest = max(c.deviation for c in result.checks)
-    MARGINS["largest deviation of a correct style"] = max(MARGINS.get("largest deviation of a correct style", 0),
-                                                          largest)
-    assert largest < 0.1, f"{name}: a deviation of {largest:.3g}x the tolerance"
+    assert_style("minibatch", result)

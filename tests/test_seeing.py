@@ -8,7 +8,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from conftest import MARGINS, failed, mutate
+from conftest import assert_mistake, assert_style, mutate
 from grader import paths
 
 SURFACE = {"loss_surface", "loss_surface [hidden 1]", "loss_surface [hidden 2]"}
@@ -155,14 +155,7 @@ MISTAKES = {
 def test_mistake_loses_points_on_the_check_that_owns_it(name, grade_source):
     replacements, owners, text = MISTAKES[name]
     result = grade_source("seeing", mutate("seeing", *replacements))
-    assert failed(result) == owners
-    first = next(c for c in result.checks if not c.passed)
-    assert text in first.message, first.message
-    assert first.message.startswith("Checked ")
-    MARGINS.setdefault("smallest deviation of a mistake", float("inf"))
-    smallest = min(c.deviation for c in result.checks if not c.passed)
-    MARGINS["smallest deviation of a mistake"] = min(MARGINS["smallest deviation of a mistake"], smallest)
-    assert smallest > 100, f"{name}: a deviation of only {smallest:.3g}x the tolerance"
+    assert_mistake("seeing", result, owners, text)
 
 
 # name: replacements that keep the answer correct
@@ -233,12 +226,7 @@ STYLES = {
 @pytest.mark.parametrize("name", STYLES)
 def test_correct_style_gets_full_marks(name, grade_source):
     result = grade_source("seeing", mutate("seeing", *STYLES[name]))
-    assert failed(result) == set(), "\n".join(c.message for c in result.checks if not c.passed)
-    assert result.score == result.max_score
-    largest = max(c.deviation for c in result.checks)
-    MARGINS["largest deviation of a correct style"] = max(MARGINS.get("largest deviation of a correct style", 0),
-                                                          largest)
-    assert largest < 0.1, f"{name}: a deviation of {largest:.3g}x the tolerance"
+    assert_style("seeing", result)
 
 
 def _reference(name):
@@ -284,17 +272,15 @@ def _lab_surface(xs, ys):
     return np.array([[_cost_by_hand(xs, ys, w, b, lab_slip=True) for w in w_values] for b in b_values])
 
 
-def test_the_graders_histories_are_the_minibatch_exercises():
-    """The loss histories the plotting checks draw are lab 003's: the same as minibatch.compare_methods."""
+def test_the_graders_lab_histories_and_path_are_the_minibatch_exercises():
+    """The loss histories and path the public plotting checks draw are lab 003's: minibatch's reference gives them."""
     from grader.specs import seeing as spec
 
     minibatch = _reference("minibatch")
     X, y = minibatch.make_data()
     expected = minibatch.compare_methods(X, y)
-    (histories,) = spec.histories_args(spec.HISTORIES)
-    assert list(histories) == list(spec.LAB_METHODS)
-    for key, label in zip(expected, histories):
-        assert histories[label] == pytest.approx(expected[key], rel=2e-5)
+    assert len(spec.LAB_HISTORIES) == len(expected)
+    for key, label in zip(expected, spec.LAB_HISTORIES):
+        assert spec.LAB_HISTORIES[label] == pytest.approx(expected[key], rel=1e-6)
     fit = minibatch.train_minibatch(X, y, *minibatch.start(), 0.1, 10, 60)
-    path = spec.path_args(spec.PATH)[3]
-    assert np.allclose(path, fit.params, rtol=2e-5)
+    assert np.allclose(spec.LAB_PATH, fit.params, rtol=1e-6)

@@ -293,7 +293,7 @@ EXERCISE = Exercise(
         Check("train_model", "train_model", 2.0,
               about="train_model(model, criterion, optimizer, loader, num_epochs): every batch's loss, "
                     "(w, b) before each optimizer.step(), and the final (w, b)",
-              params=LAB, build=train_args, probe=probe_train,
+              params=LAB, build=train_args, probe=probe_train, cases=public({"num_epochs": 3}),
               outputs=(Output("losses", "every batch's loss, before its update", rtol=1e-4, atol=1e-5,
                               history=by_update, hints=TRAIN_LOSS_HINTS),
                        Output("params", "(w, b) just before each optimizer.step()", rtol=1e-4, atol=1e-5,
@@ -302,7 +302,7 @@ EXERCISE = Exercise(
         Check("fit", "fit", 2.0,
               about="fit(dataset, w, b, lr, num_epochs, batch_size): the final weight and bias, and the losses",
               params=LAB, build=fit_args, probe=probe_fit, swap=HELPERS,
-              cases=public({"lr": 0.01, "batch_size": 1}, {"lr": 0.1, "batch_size": 1},
+              cases=public({"lr": 0.01, "batch_size": 1}, {"lr": 0.1, "batch_size": 1, "num_epochs": 3},
                            {"lr": 0.01, "batch_size": 10},
                            label=lambda p: f"lr={p['lr']}, batch_size={p['batch_size']}"),
               outputs=(Output("w", "the final weight", rtol=1e-4, atol=1e-5),

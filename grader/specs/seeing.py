@@ -1,8 +1,9 @@
 """Checks for exercises/seeing.py: the loss surface, the parameter path and the loss histories (labs 003, 000).
 
 The plots are graded from the Figure each function returns (grader/figures.py reads it),
-on inputs the grader builds itself: a surface, a path and loss histories made by the
-trusted code below, so that a plotting check never depends on the student's training code.
+on inputs given as data: lab 003's own loss histories and path for the public cases, and
+made-up bowls, paths and histories for the rest. A plotting check then depends neither on
+the student's training code nor on a copy of the solutions shipped with the grader.
 """
 import numpy as np
 
@@ -15,15 +16,7 @@ torch = Lazy("torch")
 
 DATA = dict(seed=1, lo=-3.0, hi=3.0, spacing=0.1, slope=1.0, intercept=-1.0, noise=0.1)
 SURFACE = dict(DATA, w_range=15.0, b_range=13.0, n_samples=30)
-TRAINING = dict(w0=-15.0, b0=-10.0, lr=0.1, num_epochs=10)
 EXTENT = ("w min", "w max", "b min", "b max", "Z min", "Z max")  # a contour's or a 3D view's, as figures reads them
-LAB_METHODS = {  # the labels of lab 003's plot -> batch size (None: all the data)
-    "Batch Gradient Descent": None,
-    "Stochastic Gradient Descent": 1,
-    "Mini-Batch Gradient Descent, Batch size: 5": 5,
-    "Mini-Batch Gradient Descent, Batch size: 10": 10,
-    "Mini-Batch Gradient Descent, Batch size: 20": 20,
-}
 
 
 # Builders: case parameters -> the target's arguments (run in the child).
@@ -36,35 +29,51 @@ def data(p):
     return X, y
 
 
-def surface(p):
-    """The grid and the correct cost on it, computed here: W, B, Z."""
-    x, y = (t.numpy().astype(np.float64).ravel() for t in data(p))
+# Lab 003's loss histories (compare_methods of exercise minibatch, 7 digits) and the path of its batch
+# gradient descent, (w, b) before each update; a test holds them to the reference.
+LAB_HISTORIES = {
+    "Batch Gradient Descent": [835.2761, 175.4669, 55.02784, 26.09428, 15.25407, 9.538639, 6.074167, 3.886739,
+                               2.490892, 1.597787],
+    "Stochastic Gradient Descent": [835.2761, 83.79591, 20.33747, 4.659733, 1.211859, 0.2537616, 0.09298458,
+                                    0.02195824, 0.02104446, 0.01302954],
+    "Mini-Batch Gradient Descent, Batch size: 5": [835.2761, 0.1872183, 0.008115153, 0.008204607, 0.008205196,
+                                                   0.008205196, 0.008205196, 0.008205196, 0.008205196, 0.008205196],
+    "Mini-Batch Gradient Descent, Batch size: 10": [835.2761, 33.13597, 0.6413561, 0.008567413, 0.008839358,
+                                                    0.008353776, 0.008299479, 0.008299305, 0.008299971, 0.008300039],
+    "Mini-Batch Gradient Descent, Batch size: 20": [835.2761, 85.69485, 5.429042, 0.3364383, 0.02750107,
+                                                    0.008916188, 0.007833735, 0.007779546, 0.007779109, 0.007779789],
+}
+LAB_PATH = [(-15.0, -10.0), (-5.480622, -8.364511), (-1.659689, -6.960926), (-0.1185547, -5.799848),
+            (0.5089962, -4.855575), (0.76925, -4.093881), (0.8808817, -3.481923), (0.9316168, -2.991241),
+            (0.9568007, -2.598187), (0.9707964, -2.283493)]
+
+
+def bowl(p):
+    """The lab's (w, b) grid, and a made-up bowl on it: a plotting check needs a surface, not the real cost."""
     W, B = np.meshgrid(np.linspace(-p["w_range"], p["w_range"], p["n_samples"]),
                        np.linspace(-p["b_range"], p["b_range"], p["n_samples"]))
-    return W, B, ((y - (W[..., None] * x + B[..., None])) ** 2).mean(axis=-1)
+    dw, db = W - p["w_low"], B - p["b_low"]
+    return W, B, p["z_low"] + p["steep"] * dw ** 2 + db ** 2 + p["tilt"] * dw * db
 
 
-def descend(p, batch_size):
-    """Gradient descent on the case's data, batches in order: the loss per epoch and (w, b) before each update."""
-    x, y = (t.numpy().astype(np.float64).ravel() for t in data(p))
-    size = batch_size or len(x)
-    w, b, losses, params = float(p["w0"]), float(p["b0"]), [], []
-    for epoch in range(p["num_epochs"]):
-        losses.append(float(np.mean((w * x + b - y) ** 2)))
-        for start in range(0, len(x), size):
-            xb, yb = x[start:start + size], y[start:start + size]
-            params.append((w, b))
-            residual = w * xb + b - yb
-            w, b = w - p["lr"] * 2 * float(np.mean(residual * xb)), b - p["lr"] * 2 * float(np.mean(residual))
-    return losses, params
+def path(p):
+    """Lab 003's path, or a made-up one from (w0, b0) to the bottom of the bowl."""
+    if p.get("path") == "lab":
+        return LAB_PATH
+    return [(p["w_low"] + (p["w0"] - p["w_low"]) * p["rate"] ** k,
+             p["b_low"] + (p["b0"] - p["b_low"]) * p["rate"] ** (k / 2)) for k in range(p["num_updates"])]
 
 
 def path_args(p):
-    return (*surface(p), descend(p, p["batch_size"])[1])
+    return (*bowl(p), path(p))
 
 
 def histories_args(p):
-    return ({label: descend(p, batch_size)[0] for label, batch_size in p["methods"].items()},)
+    """Lab 003's loss histories, or made-up ones: each method falls from the same start at its own rate."""
+    if p.get("methods") == "lab":
+        return (LAB_HISTORIES,)
+    return ({label: [p["floor"] + (p["start"] - p["floor"]) * rate ** epoch for epoch in range(p["num_epochs"])]
+             for label, rate in p["methods"].items()},)
 
 
 # Probes: how each target is exercised (run in the child).
@@ -194,7 +203,8 @@ def probe_line_labels(plot_loss_histories, args, p):
 
 def per_method(i, p):
     """Names position i of all the histories one after the other: the method and the epoch."""
-    keys, n = list(p["methods"]), p["num_epochs"]
+    (histories,) = histories_args(p)
+    keys, n = list(histories), len(next(iter(histories.values())))
     return f"{keys[i // n]!r}, epoch {i % n}"
 
 
@@ -214,8 +224,9 @@ CONTOUR = Output("contour", "the contour map: the extent of its grid in w and b 
 AXIS_LABELS = Output("axis labels", "the x and y labels of the contour map, read as 'w' and 'b'", exact=True)
 
 
-PATH = dict(SURFACE, **TRAINING, batch_size=None)
-HISTORIES = dict(DATA, **TRAINING, methods=LAB_METHODS)
+BOWL = dict(w_range=15.0, b_range=13.0, n_samples=30, w_low=1.0, b_low=-1.0, z_low=0.01, steep=3.0, tilt=0.0)
+PATH = dict(BOWL, path="lab")
+HISTORIES = dict(methods="lab")
 
 EXERCISE = Exercise(
     id="seeing",
@@ -231,11 +242,11 @@ EXERCISE = Exercise(
                        Output("B", "the b of each grid point", rtol=1e-5, atol=1e-4, hints=GRID_HINTS),
                        Output("Z", "the mean squared error at each grid point", rtol=1e-4, atol=1e-4,
                               hints=Z_HINTS))),
-        Check("plot_surface", "plot_surface", 1.0, params=SURFACE, build=surface, probe=probe_surface,
+        Check("plot_surface", "plot_surface", 1.0, params=BOWL, build=bowl, probe=probe_surface,
               about="plot_surface(W, B, Z): the 3D surface and the contour map of Z",
               outputs=(Output("surface", "the 3D view: its data limits in w, b and Z", rtol=1e-5, atol=1e-6,
                               columns=EXTENT), CONTOUR)),
-        Check("plot_surface labels", "plot_surface", 1.0, params=SURFACE, build=surface, probe=probe_surface_labels,
+        Check("plot_surface labels", "plot_surface", 1.0, params=BOWL, build=bowl, probe=probe_surface_labels,
               about="plot_surface(W, B, Z): the axis labels of both views",
               outputs=(AXIS_LABELS, Output("surface axis labels", "the x and y labels of the 3D view", exact=True))),
         Check("plot_path", "plot_path", 2.0, params=PATH, build=path_args, probe=probe_path,

@@ -1,0 +1,1 @@
+../../../reference/pytorch_way.py

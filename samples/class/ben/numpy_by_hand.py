@@ -1,0 +1,1 @@
+../../../reference/numpy_by_hand.py

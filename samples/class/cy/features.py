@@ -1,0 +1,1 @@
+../../../exercises/features.py

@@ -1,0 +1,1 @@
+../../../exercises/numpy_by_hand.py

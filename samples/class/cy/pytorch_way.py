@@ -1,0 +1,1 @@
+../../../exercises/pytorch_way.py
