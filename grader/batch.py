@@ -4,7 +4,7 @@ Each student's JSON report (and Gradescope results.json) is written atomically a
 soon as that student is graded, with a fingerprint of what was graded. A rerun
 skips every student whose report matches their files, so an interrupted run (Ctrl-C,
 kill -9) finishes the rest without regrading or duplicating anything. The CSV of all
-scores is rebuilt from the reports at the end.
+scores, and a picture of the class (summary.png), are rebuilt from the reports at the end.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from .grade import Grader, GraderError
 from .results import Report
 from .sources import SUFFIXES
 
-REPORTS, GRADESCOPE, CSV = "reports", "gradescope", "scores.csv"
+REPORTS, GRADESCOPE, CSV, SUMMARY = "reports", "gradescope", "scores.csv", "summary.png"
 
 
 @dataclass
@@ -110,6 +110,9 @@ def grade_class(grader: Grader, folder: Path, out: Path, *, exercise: str | None
         pool.shutdown()
     bar.close()
     write_csv(out)
+    from .plots import write_class_plot  # matplotlib, once per run
+
+    write_class_plot(out / REPORTS, out / SUMMARY)
     return summary
 
 

@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="a folder laid out like exercises/, or one exercise file (default: exercises/)")
     check.add_argument("--exercise", metavar="ID", help="grade PATH as this exercise (see `list`)")
     check.add_argument("--json", metavar="FILE", type=Path, help="also write the report as JSON")
+    check.add_argument("--plots", metavar="DIR", type=Path,
+                       help="draw each history that went wrong, yours against the expected one, as a PNG in DIR")
     check.set_defaults(command=_check)
 
     grade = sub.add_parser("grade", parents=[limits], help="grade a submission on the public and hidden cases",
@@ -64,11 +66,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="a folder laid out like exercises/ (.py or .ipynb files), or one exercise file")
     grade.add_argument("--exercise", metavar="ID", help="grade PATH as this exercise (see `list`)")
     grade.add_argument("--json", metavar="FILE", type=Path, help="write the report as JSON")
+    grade.add_argument("--plots", metavar="DIR", type=Path,
+                       help="one submission: draw each history that went wrong as a PNG in DIR "
+                            "(a class run always draws DIR/summary.png)")
     grade.add_argument("--quiet", action="store_true", help="print only the total")
     whole = grade.add_argument_group("a whole class", "PATH holds one folder (or file) per student")
     whole.add_argument("--out", metavar="DIR", type=Path,
                        help="grade every student in PATH into DIR: reports/<student>.json, "
-                            "gradescope/<student>/results.json and scores.csv; a rerun finishes what is left")
+                            "gradescope/<student>/results.json, scores.csv and summary.png; "
+                            "a rerun finishes what is left")
     whole.add_argument("--jobs", metavar="N", type=int, default=os.cpu_count() or 1,
                        help="students graded at once (default: the number of cores, %(default)s)")
     whole.add_argument("--force", action="store_true", help="regrade students that already have a report")
@@ -98,6 +104,7 @@ def _check(args) -> int:
     report = _run(Grader(hidden=False, exercises=_only(args.exercise, path), limits=_limits(args)), path,
                   args.exercise, args.json)
     sys.stdout.write(render.report(report))
+    _plots(report, args.plots)
     return 0 if all(c.passed for e in report.exercises for c in e.checks) else 1
 
 
@@ -107,12 +114,28 @@ def _grade(args) -> int:
     report = _run(Grader(hidden=True, exercises=_only(args.exercise, args.path), limits=_limits(args)), args.path,
                   args.exercise, args.json)
     sys.stdout.write(f"Total: {render.points(report.score, report.max_score)}\n" if args.quiet else render.report(report))
+    _plots(report, args.plots, quiet=args.quiet)
     return 0
 
 
+def _plots(report: Report, folder: Path | None, quiet: bool = False) -> None:
+    """Draw the failed histories into ``folder``; without one, say that they can be drawn."""
+    if not any(c.curves for e in report.exercises for c in e.checks):
+        return
+    if folder is None:
+        if not quiet:
+            print("To see each history that went wrong as a picture, add --plots DIR.")
+        return
+    from . import plots  # matplotlib only when asked for
+
+    written = plots.write_history_plots(report, folder)
+    print(f"{len(written)} plot{'s' if len(written) != 1 else ''} of the histories that went wrong in {folder}/")
+
+
 def _grade_class(args) -> int:
-    if args.json:
-        raise GraderError("--json is for one submission; with --out every student gets a report in DIR/reports")
+    if args.json or args.plots:
+        raise GraderError("--json and --plots are for one submission; with --out every student gets a report "
+                          "in DIR/reports, and the class a picture in DIR/summary.png")
     if args.jobs < 1:
         raise GraderError("--jobs takes a number of at least 1")
     batch.submissions(args.path, args.out, args.exercise)  # usage errors before the grader starts
@@ -122,7 +145,7 @@ def _grade_class(args) -> int:
     if not args.quiet:
         sys.stdout.write(render.class_table(args.out / batch.CSV))
     print(f"graded {len(summary.graded)}, already done {len(summary.skipped)}, grader errors {len(summary.failed)}; "
-          f"scores in {args.out / batch.CSV}")
+          f"scores in {args.out / batch.CSV}, the class at a glance in {args.out / batch.SUMMARY}")
     for name, error in summary.failed.items():
         print(f"error: could not grade {name}: {error}", file=sys.stderr)
     if summary.interrupted:

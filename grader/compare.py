@@ -7,7 +7,7 @@ with what was expected and what was got there.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -24,6 +24,7 @@ class Verdict:
     message: str = ""
     deviation: float = 0.0  # largest |got - expected| / (atol + rtol * |expected|); inf when not comparable
     where: str = ""  # the first position that left tolerance, e.g. "epoch 1"
+    index: int | None = None  # in a history: the first entry that left tolerance (or is missing)
 
 
 def fmt(x: float) -> str:
@@ -68,8 +69,10 @@ def compare(output: Output, expected: Any, got: Any, *, problem: str = "", param
     elif e.shape != g.shape:
         return fail(f"expected shape {e.shape}, got {g.shape}")
     if not np.all(np.isfinite(g)):
-        where = _position(output, np.argwhere(~np.isfinite(g))[0], params or {})
-        return fail(f"got {fmt(g[tuple(np.argwhere(~np.isfinite(g))[0])])} {where}".rstrip())
+        first = np.argwhere(~np.isfinite(g))[0]
+        where = _position(output, first, params or {})
+        verdict = fail(f"got {fmt(g[tuple(first)])} {where}".rstrip())
+        return replace(verdict, index=int(first[0])) if output.history and g.ndim else verdict
     return _values(output, e, g, params or {})
 
 
@@ -101,7 +104,8 @@ def _values(output: Output, e, g, params, hints: bool = True) -> Verdict:
     if row and not output.history and len(bad) > 1:
         what += f" ({len(bad)} of {e.size} values differ)"
     cause = hint(output.hints, e, g, output.columns, bool(output.history)) if hints else ""
-    return Verdict(False, f"{output.name}: {what}{_sentence(cause)}", worst, where)
+    return Verdict(False, f"{output.name}: {what}{_sentence(cause)}", worst, where,
+                   int(first[0]) if output.history and first else None)
 
 
 def _sentence(cause: str) -> str:
@@ -143,4 +147,5 @@ def _length(output: Output, e, g, params) -> Verdict:
     elif not prefix.passed:
         what += "; " + prefix.message.split(": ", 1)[1]
     cause = hint(output.hints, e, g, output.columns, True)
-    return Verdict(False, f"{output.name}: {what}{_sentence(cause)}", float("inf"), prefix.where)
+    index = n if prefix.passed else prefix.index
+    return Verdict(False, f"{output.name}: {what}{_sentence(cause)}", float("inf"), prefix.where, index)

@@ -7,6 +7,7 @@ process, from validated plain data only.
 from __future__ import annotations
 
 import ast
+import re
 import json
 import os
 import time
@@ -15,9 +16,9 @@ from pathlib import Path
 from typing import Iterable
 
 from . import paths, sources, specs
-from .compare import compare
+from .compare import as_array, compare
 from .guard import Guard, SharedLock
-from .results import CheckResult, ExerciseResult, Report
+from .results import CheckResult, Curve, ExerciseResult, Report
 from .runner import Reply, Runner
 from .worker import Task
 from .sandbox import Limits
@@ -179,7 +180,27 @@ def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *, ow
     lines = [f"Checked {check.about or check.target}{_case_text(item)}."] + failed
     if own_helpers and check.swap:
         lines.append(_own_helpers_note(check))
-    return CheckResult(item.name, 0.0, item.points, False, item.hidden, "\n".join(lines), "failed", deviation)
+    curves = tuple(_curve(output, expected.outputs.get(output.name), got.outputs.get(output.name), v, item.params)
+                   for output, v in zip(check.outputs, verdicts) if not v.passed and v.index is not None)
+    return CheckResult(item.name, 0.0, item.points, False, item.hidden, "\n".join(lines), "failed", deviation,
+                       tuple(c for c in curves if c))
+
+
+def _curve(output, expected, got, verdict, params) -> Curve | None:
+    """The history to plot, when both sides are lists of numbers (or of rows of numbers)."""
+    e, g = as_array(expected), as_array(got)
+    if e is None or g is None or e.ndim not in (1, 2) or e.ndim != g.ndim or e.shape[1:] != g.shape[1:]:
+        return None
+    return Curve(output.name, output.about, e.tolist(), g.tolist(), verdict.index, verdict.where, output.columns,
+                 _unit(output, len(e), params))
+
+
+def _unit(output, n: int, params) -> str:
+    """What a history counts, when its names end in the entry's own number ("epoch 3", "update 7")."""
+    found = re.search(r"(\w+) \d+\)?$", output.history(0, params))
+    unit = found.group(1) if found else ""
+    ok = unit and all(re.search(rf"\b{unit} {i}\)?$", output.history(i, params)) for i in {1, n // 2, n - 1} if i > 0)
+    return unit if ok else "entry"
 
 
 def _case_text(item: Item) -> str:

@@ -4,8 +4,8 @@ A test cell grades the notebook file as saved, exactly as ``python -m grader gra
 would: the code runs in the grader's sandboxed children, not in the kernel. The
 first call grades every item of the notebook once; later calls (and reruns while
 the file is unchanged) read the result. A passing item prints a line; a failing
-one raises ``CheckFailed`` with the grader's message, which nbgrader records as 0
-for that cell.
+one shows the histories that went wrong as a picture, then raises ``CheckFailed``
+with the grader's message, which nbgrader records as 0 for that cell.
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def check(exercise: str, item: str, notebook: str | os.PathLike | None = None) -
     if result is None:
         raise CheckFailed(f"{item}: this check runs only when your instructor grades (it needs the hidden cases)")
     if not result.passed:
+        _plot(exercise, result)
         raise CheckFailed(f"{result.score:g} / {result.max_score:g}\n{result.message}")
     print(f"passed: {item} ({result.score:g} / {result.max_score:g})")
 
@@ -46,6 +47,19 @@ def _message_only() -> None:
     shell = get_ipython()
     if shell is not None and CheckFailed not in shell.custom_exceptions:
         shell.set_custom_exc((CheckFailed,), _show)
+
+
+def _plot(exercise: str, result: CheckResult) -> None:
+    """In a notebook, show a failed history as a picture above the message (feedback keeps it)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:
+        return
+    if result.curves and get_ipython() is not None:
+        from .plots import history_figure, png
+
+        display(Image(png(history_figure(f"{exercise}: {result.name}", result.curves))))
 
 
 def _show(shell, etype, value, tb, tb_offset=None):

@@ -5,6 +5,20 @@ from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
+class Curve:
+    """A history that left tolerance, kept to be plotted: expected and got, entry by entry."""
+
+    output: str
+    about: str
+    expected: list  # one number, or one row of ``columns``, per entry
+    got: list
+    first: int  # the first entry out of tolerance (or missing)
+    where: str = ""  # that entry in words, e.g. "epoch 1"
+    columns: tuple[str, ...] = ()
+    unit: str = "entry"  # what one entry is: "epoch", "update", ...
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """One graded item."""
 
@@ -16,6 +30,7 @@ class CheckResult:
     message: str
     status: str = "passed"  # passed, failed, not attempted, not submitted, error, limit
     deviation: float = 0.0  # largest deviation relative to the tolerance (inf: not comparable)
+    curves: tuple[Curve, ...] = field(default=(), repr=False, compare=False)  # for plots; not in the JSON
 
 
 @dataclass(frozen=True)
@@ -75,5 +90,6 @@ class Report:
 
 def _check_dict(c: CheckResult) -> dict:
     d = asdict(c)
+    del d["curves"]
     d["deviation"] = c.deviation if c.deviation != float("inf") else None
     return d

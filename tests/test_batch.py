@@ -49,6 +49,7 @@ def test_every_hostile_submission_gets_a_report_and_the_batch_finishes(tmp_path)
         assert results["score"] == report["score"]
         assert {t["visibility"] for t in results["tests"]} == {"visible", "after_published"}
     assert "minibatch: forward [hidden 1]" in students["good"]
+    assert (out / "summary.png").read_bytes().startswith(b"\x89PNG") and "summary.png" in stdout
 
 
 def children_of(pid):

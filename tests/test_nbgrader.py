@@ -15,7 +15,8 @@ from conftest import code_of, leaks
 from grader import exercises, paths
 
 IDS = [ex.id for ex in exercises()]
-MISTAKE = ("torch.mean((y_hat - y) ** 2)", "torch.sum((y_hat - y) ** 2)")  # in minibatch's criterion
+MISTAKES = [("torch.mean((y_hat - y) ** 2)", "torch.sum((y_hat - y) ** 2)"),  # in minibatch's criterion
+            ("batch_size=batch_size)", "batch_size=batch_size, shuffle=True)")]  # and in train_minibatch
 ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
 
@@ -61,7 +62,7 @@ def course(tmp_path_factory):
         nbgrader(course, "generate_assignment", exercise, "--force")
         submit(course, "perfect", exercise, solved=True)
         submit(course, "untouched", exercise, solved=False)
-    submit(course, "slip", "minibatch", solved=True, replace=[MISTAKE], drop_test="test-forward")
+    submit(course, "slip", "minibatch", solved=True, replace=MISTAKES, drop_test="test-forward")
     for exercise in IDS:
         nbgrader(course, "autograde", exercise)
     nbgrader(course, "generate_feedback", "minibatch")
@@ -93,12 +94,15 @@ def test_the_reference_gets_full_marks_and_the_untouched_release_zero(course, ex
     assert graded[("untouched", exercise)][0] == 0
 
 
-def test_a_typical_mistake_gets_partial_credit_and_its_message_in_the_feedback(course):
+def test_typical_mistakes_get_partial_credit_and_their_messages_and_plots_in_the_feedback(course, grader):
     score, max_score = scores(course)[("slip", "minibatch")]
     assert 0 < score < max_score
-    assert max_score - score == 2  # criterion, public and hidden; the deleted test cell came back and passed
+    report = grader.grade(course / "submitted" / "slip" / "minibatch" / "minibatch.ipynb")
+    lost = {c.name.split(" [")[0] for e in report.exercises for c in e.checks if not c.passed}
+    assert lost == {"criterion", "train_minibatch"}  # the deleted test cell came back, and passed
     feedback = (course / "feedback" / "slip" / "minibatch" / "minibatch.html").read_text()
-    assert "a sum instead of a mean" in feedback
+    assert "a sum instead of a mean" in feedback and "taken in order (no shuffling)" in feedback
+    assert feedback.count("data:image/png;base64,") >= 3  # each batch size's histories, drawn
     assert "### BEGIN HIDDEN TESTS" not in feedback and "[hidden 1]&#39;)" not in feedback
 
 
