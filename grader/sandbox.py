@@ -90,8 +90,14 @@ def _address_space() -> int:
     return 0
 
 
-def isolate(uid: int | None, processes: int, *, hide: tuple[str, ...] = (), readonly: str = "") -> dict:
+def isolate(uid: int | None, processes: int, *, hide: tuple[str, ...] = (), readonly: str = "",
+            reveal: tuple[str, ...] = ()) -> dict:
     """As root: leave the network, hide ``hide``, make ``readonly`` read-only, become ``uid``.
+
+    ``reveal`` are the folders the code must read as ``uid`` (Python, its packages, the
+    project): where one sits under a folder closed to other users (a home or /root at
+    0700, a private temporary folder), the child sees that folder with just the way
+    to them in it.
 
     Returns the protections actually in force, as the report shows them.
     """
@@ -100,6 +106,7 @@ def isolate(uid: int | None, processes: int, *, hide: tuple[str, ...] = (), read
     network = root and libc.unshare(CLONE_NEWNET) == 0
     files = root and libc.unshare(CLONE_NEWNS) == 0 and _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     if files:
+        files &= _reveal(libc, reveal)
         for path in hide:
             if os.path.isdir(path):
                 files &= _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -121,6 +128,54 @@ def isolate(uid: int | None, processes: int, *, hide: tuple[str, ...] = (), read
         "files": "project read-only; reference solutions and hidden cases hidden" if files
                  else "not isolated (needs root): changes to the grader's files are detected and undone",
     }
+
+
+def _reveal(libc, folders: tuple[str, ...]) -> bool:
+    """Open a way to each folder for any user, in this mount namespace only; see ``isolate``."""
+    folders = tuple(os.path.realpath(f) for f in folders if os.path.isdir(f))
+    for _ in range(64):  # each round opens the outermost closed folders; nested ones come next round
+        closed: dict[str, set[str] | None] = {}
+        for folder in folders:
+            parts = folder.split(os.sep)[1:]
+            for depth in range(1, len(parts) + 1):
+                here, last = os.sep + os.sep.join(parts[:depth]), depth == len(parts)
+                need = 0o005 if last else 0o001  # read and enter the folder itself; enter those above it
+                if os.stat(here).st_mode & need != need:
+                    if last:
+                        closed[here] = None  # everything in it
+                    elif closed.get(here, set()) is not None:
+                        closed.setdefault(here, set()).add(parts[depth])
+                    break
+        outermost = [c for c in closed if not any(c.startswith(o + os.sep) for o in closed)]
+        if not outermost:
+            return True
+        for folder in outermost:
+            if not _open_up(libc, folder, closed[folder]):
+                return False
+    return False
+
+
+def _open_up(libc, folder: str, names: set[str] | None) -> bool:
+    """Cover ``folder`` with an empty, readable one and bind back ``names`` from it (None: all)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        names = set(os.listdir(fd)) if names is None else names
+        if not _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755"):
+            return False
+        for name in sorted(names):
+            source, target = f"/proc/self/fd/{fd}/{name}", os.path.join(folder, name)
+            if os.path.islink(source):
+                os.symlink(os.readlink(source), target)
+                continue
+            if os.path.isdir(source):
+                os.mkdir(target)
+            else:
+                open(target, "x").close()
+            if not _mount(libc, source, target, None, MS_BIND | MS_REC):
+                return False
+        return _mount(libc, None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    finally:
+        os.close(fd)
 
 
 def _mount(libc, source, target, kind, flags, data=None) -> bool:

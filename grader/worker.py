@@ -70,7 +70,8 @@ def main(conn, box: list) -> None:
     job = replace(job, tasks=tuple(replace(task, reference=None) for task in job.tasks))
     sys.meta_path.insert(0, _RefuseReference())
     protections = sandbox.isolate(job.uid, job.limits.processes, readonly=str(paths.ROOT),
-                                  hide=(str(paths.REFERENCE), str(HIDDEN_DIR)))
+                                  hide=(str(paths.REFERENCE), str(HIDDEN_DIR)),
+                                  reveal=(sys.prefix, sys.base_prefix, *sys.path, str(paths.ROOT), job.workdir))
     _send(conn, {"sandbox": {**protections, "limits": job.limits.describe()}})
     for number, task in enumerate(job.tasks):
         sandbox.capture(f"{task.exercise}.txt")

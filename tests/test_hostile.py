@@ -1,12 +1,13 @@
 """Hostile and broken submissions: each gets 0 for what it breaks, with its message; the grader survives."""
 import hashlib
+import json
 import os
 
 import pytest
 
 import hostile
 from conftest import failed
-from grader import Grader, paths
+from grader import Grader, paths, sandbox
 from grader.sandbox import UID_BASE, Limits
 
 LIMITS = Limits(seconds_per_check=3, seconds_per_submission=60, memory_mb=400, output_kb=64)
@@ -94,3 +95,35 @@ def test_without_isolation_writing_into_the_reference_is_undone_and_scores_0(tmp
     assert project_files() == before
     assert bad.score == 0 and "changed the grader's files (reference/minibatch.py)" in bad.warnings[0]
     assert good.score == good.max_score and not good.warnings
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping to another user needs root")
+def test_a_child_reaches_what_it_needs_under_a_folder_closed_to_other_users(tmp_path):
+    """A project under /root or a 0700 home: the child's user gets the way to Python and the project, no more."""
+    closed = tmp_path / "home"
+    (closed / "project" / "grader").mkdir(parents=True)
+    (closed / "project" / "grader" / "a.py").write_text("ok")
+    (closed / "secret.txt").write_text("secret")
+    closed.chmod(0o700)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child, as the grader's children start
+        try:
+            os.close(read)
+            sandbox.isolate(UID_BASE + 99, 8, reveal=(str(closed / "project"),))
+            seen = [(closed / "project" / "grader" / "a.py").read_text(), sorted(os.listdir(closed))]
+            for attempt in (lambda: (closed / "secret.txt").read_text(), lambda: (closed / "new").mkdir()):
+                try:
+                    attempt()
+                    seen.append("allowed")
+                except OSError as exc:
+                    seen.append(type(exc).__name__)
+            os.write(write, json.dumps(seen).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        seen = json.loads(pipe.read() or "null")
+    os.waitpid(pid, 0)
+    assert seen == ["ok", ["project"], "FileNotFoundError", "OSError"]
+    assert sorted(os.listdir(closed)) == ["project", "secret.txt"]  # only the child's view changed
