@@ -14,7 +14,7 @@ demo: $(BIN)/.installed
 	$(BIN)/python -m grader grade samples/class --out demo-out --force
 	@echo
 	@echo "One student's report, as they would read it:"
-	$(BIN)/python -m grader grade samples/class/ben
+	$(BIN)/python -m grader grade samples/class/ben --plots demo-out/plots/ben
 
 test: $(BIN)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
