@@ -28,9 +28,10 @@ Set up once (Python 3.11):
 
 Then check your work on the public cases, as often as you like:
 
-    .venv/bin/python -m grader check                          # every exercise
-    .venv/bin/python -m grader check exercises/minibatch.py   # one exercise
+    .venv/bin/python -m grader check                              # every exercise
+    .venv/bin/python -m grader check exercises/minibatch.py       # one exercise
     .venv/bin/python -m pytest --grade exercises --grade-public   # the same, as tests
+    .venv/bin/python -m grader check --plots plots                # draw each history gone wrong
 
 Each check says what it ran, what it expected, what it got and where your answer first
 went wrong. Your instructor grades on more cases than these (other seeds, learning
