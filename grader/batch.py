@@ -109,10 +109,12 @@ def grade_class(grader: Grader, folder: Path, out: Path, *, exercise: str | None
     else:
         pool.shutdown()
     bar.close()
-    write_csv(out)
-    from .plots import write_class_plot  # matplotlib, once per run
+    reports = read_reports(out)
+    write_csv(out, reports)
+    if reports:
+        from .plots import class_figure, png  # matplotlib, once per run
 
-    write_class_plot(out / REPORTS, out / SUMMARY)
+        write_bytes(out / SUMMARY, png(class_figure(list(reports.values())), dpi=100))
     return summary
 
 
@@ -129,10 +131,14 @@ def write_json(path: Path, data: dict) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
+    with open(tmp, "wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -152,15 +158,22 @@ def gradescope(report: Report) -> dict:
     }
 
 
-def write_csv(out: Path) -> None:
-    """scores.csv from every report in out/reports: a row per student, a column per exercise and per check."""
-    rows, columns = [], {}
+def read_reports(out: Path) -> dict[str, dict]:
+    """Every student's report in out/reports, by file name."""
+    reports = {}
     for path in sorted((out / REPORTS).glob("*.json")):
         try:
-            report = json.loads(path.read_text(encoding="utf-8"))
+            reports[path.stem] = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        row = {"student": report.get("student", path.stem), "score": report["score"], "max_score": report["max_score"]}
+    return reports
+
+
+def write_csv(out: Path, reports: dict[str, dict]) -> None:
+    """scores.csv: a row per student, a column per exercise and per check."""
+    rows, columns = [], {}
+    for name, report in reports.items():
+        row = {"student": report.get("student", name), "score": report["score"], "max_score": report["max_score"]}
         for e in report["exercises"]:
             row[e["exercise"]] = e["score"]
             columns.setdefault(e["exercise"], None)

@@ -7,7 +7,6 @@ a plot is asked for.
 from __future__ import annotations
 
 import io
-import json
 import re
 from pathlib import Path
 
@@ -49,9 +48,9 @@ def _log_scale(e: np.ndarray, g: np.ndarray) -> bool:
     return values.size > 0 and bool(np.all(values > 0)) and values.max() / values.min() > 100
 
 
-def png(fig: Figure) -> bytes:
+def png(fig: Figure, dpi: int = 90) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
+    fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
@@ -100,19 +99,3 @@ def class_figure(reports: list[dict]) -> Figure:
     bottom.set_xlabel("points earned by the class (% of the points there were)")
     bottom.set_title("each check: red where the class earned less than half", fontsize=10, loc="left")
     return fig
-
-
-def write_class_plot(reports_folder: Path, path: Path) -> Path | None:
-    """summary.png from a class run's reports; None when there are none."""
-    reports = []
-    for file in sorted(reports_folder.glob("*.json")):
-        try:
-            reports.append(json.loads(file.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
-    if not reports:
-        return None
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    class_figure(reports).savefig(tmp, dpi=100)
-    tmp.replace(path)
-    return path

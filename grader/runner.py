@@ -22,15 +22,7 @@ from . import paths, sandbox, specs, worker
 from .forkserver import ForkServer, ServerGone
 from .sandbox import Limits
 
-PRELOAD = [
-    "grader.warmup", "grader.worker", *specs.MODULES,
-    # The standard library a student might reach for: a child that dropped to a user of its
-    # own may not be able to read the interpreter's files, so these come preloaded.
-    "math", "cmath", "random", "statistics", "fractions", "decimal", "secrets", "itertools", "functools",
-    "collections", "copy", "typing", "dataclasses", "time", "datetime", "json", "csv", "string", "re",
-    "operator", "pprint", "warnings", "textwrap", "enum", "abc", "contextlib", "heapq", "bisect",
-    "subprocess", "signal", "stat", "struct", "shutil", "tempfile", "pathlib", "io", "traceback",
-]
+PRELOAD = ["grader.warmup", "grader.worker", *specs.MODULES]  # imported once, before any fork
 MAX_MESSAGE = 32 * 1024 * 1024
 START_SECONDS = 60.0  # for the fork server to come up and the child to enter its sandbox
 OUTPUT_SHOWN = 4000

@@ -122,7 +122,7 @@ def isolate(uid: int | None, processes: int, *, hide: tuple[str, ...] = (), read
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after setuid, which clears it
     return {
-        "process": "a child of its own per submission and exercise, ended with its process group",
+        "process": "a child of its own per submission, ended with its process group",
         "user": f"uid {os.getuid()} (unprivileged, no account)" if root else f"uid {os.getuid()} (the grader's own)",
         "network": "none" if network else "not isolated (needs root)",
         "files": "project read-only; reference solutions and hidden cases hidden" if files

@@ -1,8 +1,5 @@
-"""Imported by the fork server: touch what the exercises use, so lazy imports happen here.
-
-A child that dropped to a user of its own may be unable to read the interpreter's
-files; whatever torch, NumPy and matplotlib import lazily must already be loaded.
-"""
+"""Imported by the fork server: touch what the exercises use, so that torch's, NumPy's and
+matplotlib's lazy imports and first-call set-up happen once here, not in every child."""
 import io
 
 import matplotlib

@@ -1,7 +1,7 @@
 """The child side: run one submission's items and send back plain data.
 
-A child process is forked for one submission and one exercise. It enters the
-sandbox, then for each item runs the submission's code afresh, builds the case's
+A child process is forked for one submission (every exercise of it). It enters the
+sandbox, then for each item runs the exercise's code afresh, builds the case's
 inputs, swaps in reference helpers where the check says so, calls the probe, and
 sends one JSON message: the outputs as plain data, or what went wrong. It never
 sees expected values and decides nothing.

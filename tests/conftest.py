@@ -2,11 +2,20 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 
 import pytest
 
 from grader import Grader, exercises, paths
 from grader.results import ExerciseResult
+
+def load_reference(exercise: str):
+    """reference/<exercise>.py, loaded fresh as a module of its own (students' code may not import it)."""
+    found = importlib.util.spec_from_file_location(f"{exercise}_reference", paths.REFERENCE / f"{exercise}.py")
+    module = importlib.util.module_from_spec(found)
+    found.loader.exec_module(module)
+    return module
+
 
 MARGINS: dict[tuple[str, str], float] = {}  # (exercise, what) -> deviation / tolerance
 MISTAKE, STYLE = "smallest deviation of a mistake", "largest deviation of a correct style"

@@ -1,13 +1,11 @@
 """The autograd exercise: typical mistakes lose points where they belong, correct styles get full marks,
 and the reference reproduces the lab: the three ways agree step for step and reach a = 2.0000."""
-import importlib.util
 
 import numpy as np
 import pytest
 import torch
 
-from conftest import assert_mistake, assert_style, mutate
-from grader import paths
+from conftest import assert_mistake, assert_style, load_reference, mutate
 from grader.specs.autograd import LAB, START
 
 AUTOGRAD = {"train_autograd", "train_autograd [hidden 1]", "train_autograd [hidden 2]"}
@@ -201,10 +199,7 @@ def test_correct_style_gets_full_marks(name, grade_source):
 
 @pytest.fixture(scope="module")
 def reference():
-    loader = importlib.util.spec_from_file_location("autograd_reference", paths.REFERENCE / "autograd.py")
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
-    return module
+    return load_reference("autograd")
 
 
 def test_the_lab_data_and_settings_are_the_reference_defaults(reference):
@@ -218,9 +213,7 @@ def test_the_lab_data_and_settings_are_the_reference_defaults(reference):
 
 def numpy_history(p):
     """Way 1, NumPy by hand: the reference of exercise numpy_by_hand (history[i] is a before update i)."""
-    loader = importlib.util.spec_from_file_location("numpy_by_hand_reference", paths.REFERENCE / "numpy_by_hand.py")
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
+    module = load_reference("numpy_by_hand")
     x, y = np.asarray(p["x"], dtype=np.float64), np.asarray(p["y"], dtype=np.float64)
     return np.asarray(module.train_no_bias(x, y, float(p["a"]), p["lr"], p["num_iterations"])[2])
 

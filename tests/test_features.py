@@ -1,12 +1,10 @@
 """The features exercise: typical mistakes lose points where they belong; correct styles get full marks;
 the reference reproduces the lab's coefficients and converges where the checks say it does."""
-import importlib.util
 
 import numpy as np
 import pytest
 
-from conftest import assert_mistake, assert_style, failed, mutate
-from grader import paths
+from conftest import assert_mistake, assert_style, failed, load_reference, mutate
 from grader.specs import exercise
 from grader.specs import features as spec
 
@@ -199,10 +197,7 @@ def test_correct_style_gets_full_marks(name, grade_source):
 
 @pytest.fixture(scope="module")
 def ref():
-    loader = importlib.util.spec_from_file_location("features_reference", paths.REFERENCE / "features.py")
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
-    return module
+    return load_reference("features")
 
 
 def test_the_public_cases_use_the_lab_data(ref):

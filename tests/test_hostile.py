@@ -6,7 +6,7 @@ import os
 import pytest
 
 import hostile
-from conftest import failed
+from conftest import failed, mutate
 from grader import Grader, paths, sandbox
 from grader.sandbox import UID_BASE, Limits
 
@@ -68,6 +68,14 @@ def test_a_file_in_another_encoding_gets_a_clear_message(strict, tmp_path):
     assert result.score == 0
     assert {c.message for c in result.checks} == {"minibatch.py is not UTF-8 text (line 2): save it as UTF-8 "
                                                   "and submit it again"}
+
+
+def test_code_that_imports_more_of_python_than_the_grader_preloads_runs_as_usual(strict, tmp_path):
+    """A child with a user of its own still reads the interpreter's files, wherever Python is installed."""
+    imports = "import graphlib, shelve, wave, numpy.testing"  # none of them loaded before the fork
+    (tmp_path / "minibatch.py").write_text(mutate("minibatch", ("import torch\n", f"import torch\n{imports}\n")))
+    result = strict.grade(tmp_path).exercises[0]
+    assert failed(result) == set(), [c.message for c in result.checks if not c.passed][:2]
 
 
 def test_the_report_says_which_protections_were_in_force(strict, tmp_path):

@@ -1,24 +1,13 @@
 """The NumPy-by-hand exercise: the reference reproduces the labs, typical mistakes lose points where they belong,
 correct styles get full marks."""
-import importlib.util
-
 import numpy as np
 import pytest
 
-from conftest import assert_mistake, assert_style, mutate
-from grader import paths
+from conftest import assert_mistake, assert_style, load_reference, mutate
 from grader.specs import numpy_by_hand as spec
 
 
-def load_reference():
-    path = paths.REFERENCE / "numpy_by_hand.py"
-    module_spec = importlib.util.spec_from_file_location("numpy_by_hand_reference", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module
-
-
-ref = load_reference()
+ref = load_reference("numpy_by_hand")
 
 
 def lab_001():

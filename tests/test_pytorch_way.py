@@ -1,12 +1,11 @@
 """The PyTorch-way exercise: the lab's figures, typical mistakes lose points where they belong, correct styles pass."""
 import ast
-import importlib.util
 
 import pytest
 import torch
 from torch import nn, optim
 
-from conftest import assert_mistake, assert_style, failed, mutate
+from conftest import assert_mistake, assert_style, failed, load_reference, mutate
 from grader import paths
 from grader.specs import exercise
 from grader.specs import pytorch_way as spec
@@ -32,15 +31,8 @@ FITS = {"fit [lr=0.01, batch_size=1]", "fit [lr=0.1, batch_size=1]", "fit [lr=0.
 NOT_BATCH_1 = {"fit [lr=0.01, batch_size=10]", "fit [hidden 1]", "fit [hidden 2]"}
 
 
-def load_reference():
-    found = importlib.util.spec_from_file_location("pytorch_way_reference", paths.REFERENCE / "pytorch_way.py")
-    module = importlib.util.module_from_spec(found)
-    found.loader.exec_module(module)
-    return module
-
-
 def test_the_reference_reproduces_the_lab_figures():
-    lab = load_reference()
+    lab = load_reference("pytorch_way")
     torch.manual_seed(1)
     dataset = lab.Data()
     model = lab.LinearRegression(1, 1)

@@ -3,13 +3,11 @@
 Also pins the loss surface of lab 003 (at grid points, summed by hand) and shows the
 lab's own formula, (y - w*x + b), gives other numbers: the surface mirrored in b.
 """
-import importlib.util
 
 import numpy as np
 import pytest
 
-from conftest import assert_mistake, assert_style, mutate
-from grader import paths
+from conftest import assert_mistake, assert_style, load_reference, mutate
 
 SURFACE = {"loss_surface", "loss_surface [hidden 1]", "loss_surface [hidden 2]"}
 PLOT_SURFACE = {"plot_surface", "plot_surface [hidden 1]"}
@@ -229,13 +227,6 @@ def test_correct_style_gets_full_marks(name, grade_source):
     assert_style("seeing", result)
 
 
-def _reference(name):
-    spec = importlib.util.spec_from_file_location(f"reference_{name}", paths.REFERENCE / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _cost_by_hand(xs, ys, w, b, lab_slip=False):
     """The mean squared error of y_hat = w*x + b, as a plain Python sum (or with the lab's slip)."""
     total = 0.0
@@ -246,7 +237,7 @@ def _cost_by_hand(xs, ys, w, b, lab_slip=False):
 
 
 def test_the_lab_surface_is_pinned_and_the_lab_formula_is_mirrored_in_b():
-    seeing = _reference("seeing")
+    seeing = load_reference("seeing")
     X, y = seeing.make_data()
     W, B, Z = seeing.loss_surface(X, y)  # the lab's plot_error_surfaces(15, 13, X, Y, 30)
     assert W.shape == B.shape == Z.shape == (30, 30)
@@ -276,7 +267,7 @@ def test_the_graders_lab_histories_and_path_are_the_minibatch_exercises():
     """The loss histories and path the public plotting checks draw are lab 003's: minibatch's reference gives them."""
     from grader.specs import seeing as spec
 
-    minibatch = _reference("minibatch")
+    minibatch = load_reference("minibatch")
     X, y = minibatch.make_data()
     expected = minibatch.compare_methods(X, y)
     assert len(spec.LAB_HISTORIES) == len(expected)

@@ -7,24 +7,16 @@ import numpy as np
 from ..plain import Unconvertible, describe, to_plain
 from ..probes import Missing, ProbeError, unpack
 from ..spec import Check, Exercise, Lazy, Output, load_hidden, per_update, public
+from .minibatch import DATA, data  # lab 000's Data draws lab 003's noisy line
 
 torch = Lazy("torch")
 
-DATA = dict(seed=1, lo=-3.0, hi=3.0, spacing=0.1, slope=1.0, intercept=-1.0, noise=0.1)  # the lab's Data
 START = dict(w0=-15.0, b0=-10.0)  # the lab's state_dict writes
 LAB = dict(DATA, **START, lr=0.01, num_epochs=10, batch_size=1)
 HELPERS = ("LinearRegression", "set_parameters", "make_loader", "train_model")
 
 
 # Builders: case parameters -> the target's arguments (run in the child).
-
-def data(p):
-    """The lab's line with noise, drawn as its Data draws it: x, then y = slope * x + intercept + noise."""
-    torch.manual_seed(p["seed"])
-    X = torch.arange(p["lo"], p["hi"], p["spacing"]).view(-1, 1)
-    y = p["slope"] * X + p["intercept"] + p["noise"] * torch.randn(X.size())
-    return X, y
-
 
 def dataset(p):
     """The points as a Dataset of (x, y) pairs, with the given Data's attributes x, y and len."""

@@ -10,24 +10,14 @@ import numpy as np
 from .. import figures
 from ..plain import text
 from ..probes import Missing, unpack
-from ..spec import Check, Exercise, Lazy, Output, load_hidden, per_iteration
+from ..spec import Check, Exercise, Output, load_hidden, per_iteration
+from .minibatch import DATA, data  # lab 003's noisy line
 
-torch = Lazy("torch")
-
-DATA = dict(seed=1, lo=-3.0, hi=3.0, spacing=0.1, slope=1.0, intercept=-1.0, noise=0.1)
 SURFACE = dict(DATA, w_range=15.0, b_range=13.0, n_samples=30)
 EXTENT = ("w min", "w max", "b min", "b max", "Z min", "Z max")  # a contour's or a 3D view's, as figures reads them
 
 
 # Builders: case parameters -> the target's arguments (run in the child).
-
-def data(p):
-    """The lab's line with noise, for the case's seed and range."""
-    torch.manual_seed(p["seed"])
-    X = torch.arange(p["lo"], p["hi"], p["spacing"]).view(-1, 1)
-    y = p["slope"] * X + p["intercept"] + p["noise"] * torch.randn(X.size())
-    return X, y
-
 
 # Lab 003's loss histories (compare_methods of exercise minibatch, 7 digits) and the path of its batch
 # gradient descent, (w, b) before each update; a test holds them to the reference.
