@@ -6,8 +6,6 @@ process, from validated plain data only.
 """
 from __future__ import annotations
 
-import ast
-import re
 import json
 import os
 import time
@@ -16,15 +14,13 @@ from pathlib import Path
 from typing import Iterable
 
 from . import paths, sources, specs
-from .compare import as_array, compare
 from .guard import Guard, SharedLock
-from .results import CheckResult, Curve, ExerciseResult, Report
+from .judge import judge, zero
+from .results import ExerciseResult, Report
 from .runner import Reply, Runner
 from .worker import Task
 from .sandbox import Limits
-from .spec import Exercise, Item
-
-INF = float("inf")
+from .spec import Exercise, Item, load_hidden
 
 
 class GraderError(Exception):
@@ -45,6 +41,7 @@ class Grader:
         self.hidden = hidden
         self.limits = limits
         self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
+        self.hidden_cases = {ex.id: dict(load_hidden(paths.HIDDEN, ex.id)) if hidden else {} for ex in self.exercises}
         self.runner = Runner(limits, isolate=isolate)
         # Children that cannot be isolated (not root) could write into the grader's files: keep a copy.
         self.guard = None if isolate and os.geteuid() == 0 else Guard(paths.REFERENCE, paths.PACKAGE)
@@ -53,7 +50,7 @@ class Grader:
         self.expected = self._expected(expected)
 
     def items(self, ex: Exercise) -> tuple[Item, ...]:
-        return ex.items(hidden=self.hidden)
+        return ex.items(self.hidden_cases[ex.id])
 
     @property
     def swaps(self) -> bool:
@@ -75,7 +72,7 @@ class Grader:
     def _run_reference(self) -> dict[str, dict[str, Reply]]:
         tasks = [Task(ex.id, self.reference[ex.id], ex.filename, tuple(i.index for i in self.items(ex)))
                  for ex in self.exercises]
-        runs = self.runner.run(tasks, hidden=self.hidden, deadline=time.monotonic() + 600)
+        runs = self.runner.run(tasks, hidden=self.hidden_cases, deadline=time.monotonic() + 600)
         expected, broken = {}, []
         for ex in self.exercises:
             replies = runs[ex.id].replies
@@ -123,16 +120,16 @@ class Grader:
             items = self.items(ex)
             if files[ex.id] is None:
                 results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(
-                    _zero(item, "not submitted", f"{ex.filename} was not submitted") for item in items))
+                    zero(item, "not submitted", f"{ex.filename} was not submitted") for item in items))
                 continue
             try:
                 read[ex.id] = sources.read(files[ex.id])
             except sources.Unreadable as exc:
-                results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(_zero(item, "error", str(exc))
+                results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(zero(item, "error", str(exc))
                                                                        for item in items), files[ex.id].name)
         tasks = [Task(id, source.text, source.filename, tuple(i.index for i in self.items(specs.exercise(id))),
                       self.reference[id] if self.swaps else None) for id, source in read.items()]
-        runs = self.runner.run(tasks, hidden=self.hidden) if tasks else {}
+        runs = self.runner.run(tasks, hidden=self.hidden_cases) if tasks else {}
         for ex in graded:
             if ex.id in runs:
                 run, source = runs[ex.id], read[ex.id]
@@ -159,97 +156,3 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
-def _zero(item: Item, status: str, message: str) -> CheckResult:
-    return CheckResult(item.name, 0.0, item.points, False, item.hidden, message, status, INF)
-
-
-def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *, own_helpers: bool = False) -> CheckResult:
-    """Score one item from the reference's reply and the student's."""
-    check = item.check
-    if got.error:
-        status, text = _error_text(got.error, item, source)
-        return _zero(item, status, text)
-    verdicts = [compare(output, expected.outputs.get(output.name), got.outputs.get(output.name),
-                        problem=got.problems.get(output.name, "" if output.name in got.outputs else "missing"),
-                        params=item.params)
-                for output in check.outputs]
-    deviation = max((v.deviation for v in verdicts), default=0.0)
-    failed = [v.message for v in verdicts if not v.passed]
-    if not failed:
-        return CheckResult(item.name, item.points, item.points, True, item.hidden, "passed", "passed", deviation)
-    lines = [f"Checked {check.about or check.target}{_case_text(item)}."] + failed
-    if own_helpers and check.swap:
-        lines.append(_own_helpers_note(check))
-    curves = tuple(_curve(output, expected.outputs.get(output.name), got.outputs.get(output.name), v, item.params)
-                   for output, v in zip(check.outputs, verdicts) if not v.passed and v.index is not None)
-    return CheckResult(item.name, 0.0, item.points, False, item.hidden, "\n".join(lines), "failed", deviation,
-                       tuple(c for c in curves if c))
-
-
-def _curve(output, expected, got, verdict, params) -> Curve | None:
-    """The history to plot, when both sides are lists of numbers (or of rows of numbers)."""
-    e, g = as_array(expected), as_array(got)
-    if e is None or g is None or e.ndim not in (1, 2) or e.ndim != g.ndim or e.shape[1:] != g.shape[1:]:
-        return None
-    return Curve(output.name, output.about, e.tolist(), g.tolist(), verdict.index, verdict.where, output.columns,
-                 _unit(output, len(e), params))
-
-
-def _unit(output, n: int, params) -> str:
-    """What a history counts, when its names end in the entry's own number ("epoch 3", "update 7")."""
-    found = re.search(r"(\w+) \d+\)?$", output.history(0, params))
-    unit = found.group(1) if found else ""
-    ok = unit and all(re.search(rf"\b{unit} {i}\)?$", output.history(i, params)) for i in {1, n // 2, n - 1} if i > 0)
-    return unit if ok else "entry"
-
-
-def _case_text(item: Item) -> str:
-    if not item.case.params:
-        return ""
-    return " with " + ", ".join(f"{k}={v}" for k, v in item.case.params.items())
-
-
-def _own_helpers_note(check) -> str:
-    return (f"Note: this self-check runs {check.target} with your own {', '.join(check.swap)}; "
-            f"when your instructor grades, it runs with correct ones, so only {check.target} itself counts.")
-
-
-STATUS = {"not attempted": "not attempted", "missing": "failed", "limit": "limit"}
-
-
-def _error_text(error: dict, item: Item, source: sources.Source) -> tuple[str, str]:
-    kind, message = error.get("kind", "error"), error.get("message", "")
-    where = source.locate(error.get("where", ""))
-    if kind == "not attempted":
-        inside = where.split(", in ")[-1] if where else ""
-        if inside != item.check.target and inside in specs.exercise(item.exercise).targets:
-            message += f" ({inside} raises NotImplementedError)"
-        return STATUS[kind], message
-    if kind == "syntax":
-        return "error", f"syntax error{' at ' + where if where else ''}: {message}"
-    if kind == "signature":
-        stub = stub_signature(item.exercise, item.check.target)
-        return "error", message + (f"; the exercise defines it as {stub}" if stub else "")
-    text = f"Checked {item.check.about or item.check.target}{_case_text(item)}.\n{message}"
-    if where:
-        text += f" ({where})"
-    trace = source.locate(error.get("trace", ""))
-    if trace and kind in ("exception", "return", "limit", "exit"):
-        text += "\n" + trace.rstrip()
-    return STATUS.get(kind, "error"), text
-
-
-def stub_signature(exercise: str, name: str) -> str:
-    """How the stub in exercises/ defines ``name``, e.g. 'forward(X, w, b)'."""
-    try:
-        tree = ast.parse((paths.EXERCISES / f"{exercise}.py").read_text(encoding="utf-8"))
-    except (OSError, SyntaxError):
-        return ""
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == name:
-            init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-            node = init or node
-            return f"{name}({ast.unparse(init.args).replace('self, ', '').replace('self', '')})" if init else name
-        if isinstance(node, ast.FunctionDef) and node.name == name:
-            return f"{name}({ast.unparse(node.args)})"
-    return ""

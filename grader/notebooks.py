@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from . import paths, specs
-from .spec import Exercise
+from .spec import Exercise, load_hidden
 
 COURSE = paths.ROOT / "course"
 NBFORMAT = {"nbformat": 4, "nbformat_minor": 5}
@@ -53,7 +53,7 @@ def build(ex: Exercise) -> dict:
             continue
         flush()
         cells.append(_code(name, _solution(reference, node, stub, stub_nodes[name]), solution=True))
-        cells += [_test(item) for item in ex.items() if item.check.target == name]
+        cells += [_test(item) for item in ex.items(load_hidden(paths.HIDDEN, ex.id)) if item.check.target == name]
     flush()
     for number, cell in enumerate(cells):
         cell["id"] = f"{ex.id}-{number:02d}"

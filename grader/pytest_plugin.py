@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from . import specs
+from . import paths, specs
 from .grade import Grader, GraderError
+from .spec import load_hidden
 
 _REPORT = pytest.StashKey[dict]()
 
@@ -41,7 +42,8 @@ def pytest_collection(session):
     items = [CheckItem.from_parent(session, name=f"{ex.id}::{item.name}", nodeid=f"{ex.id}::{item.name}",
                                    path=path, exercise=ex.id,
                                    check=item.name, points=item.points, hidden=item.hidden)
-             for ex in map(specs.exercise, ids) for item in ex.items(hidden=hidden)]
+             for ex in map(specs.exercise, ids)
+             for item in ex.items(load_hidden(paths.HIDDEN, ex.id) if hidden else {})]
     config.stash[_REPORT] = {"path": path, "exercise": exercise, "hidden": hidden, "ids": ids, "results": None}
     config.hook.pytest_collection_modifyitems(session=session, config=config, items=items)
     session.items = items

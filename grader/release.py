@@ -1,6 +1,6 @@
 """The student release: the course as a student gets it, without solutions or hidden cases.
 
-It holds the stubs (exercises/), the grader package without grader/hidden/, and
+It holds the stubs (exercises/), the grader package, and
 grader/expected.json: the reference's results on the public cases, taken now, so
 that ``python -m grader check`` and ``pytest --grade exercises --grade-public`` work
 offline with no reference present.
@@ -52,7 +52,7 @@ def build(target: Path, *, force: bool = False) -> Path:
     grader.runner.close()
     shutil.copytree(paths.EXERCISES, target / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(paths.PACKAGE, target / "grader",
-                    ignore=shutil.ignore_patterns("__pycache__", "hidden", "expected.json"))
+                    ignore=shutil.ignore_patterns("__pycache__", "expected.json"))
     for name in FILES:
         shutil.copy2(paths.ROOT / name, target / name)
     (target / "grader" / "expected.json").write_text(json.dumps(expected, allow_nan=False) + "\n", encoding="utf-8")

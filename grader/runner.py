@@ -86,7 +86,7 @@ class Runner:
                 self._server.close()
                 self._server = None
 
-    def run(self, tasks: list[worker.Task], *, hidden: bool = True, deadline: float | None = None) -> dict[str, Run]:
+    def run(self, tasks: list[worker.Task], *, hidden: dict, deadline: float | None = None) -> dict[str, Run]:
         """Run one submission's tasks (one per exercise) in a child; every item of every task gets a Reply.
 
         A task's ``reference`` is the reference's source, for checks that swap in its helpers. When a

@@ -17,8 +17,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-HIDDEN_DIR = Path(__file__).parent / "hidden"
-
 
 class Lazy:
     """A module imported on first use, so that the grading process never imports torch."""
@@ -104,7 +102,6 @@ class Exercise:
     lab: str
     teaches: str
     checks: tuple[Check, ...]
-    hidden_cases: Mapping[str, tuple[Case, ...]] = field(default_factory=dict)
 
     @property
     def filename(self) -> str:
@@ -114,23 +111,22 @@ class Exercise:
     def targets(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(check.target for check in self.checks))
 
-    def items(self, *, hidden: bool = True) -> tuple[Item, ...]:
-        """Every graded item, public first, each check's hidden cases after its public ones."""
+    def items(self, hidden: Mapping[str, tuple[Case, ...]] = MappingProxyType({})) -> tuple[Item, ...]:
+        """Every graded item, public first, each check's ``hidden`` cases (by check name) after its public ones."""
         pairs = []
         for check in self.checks:
             pairs += [(check, case) for case in check.cases]
-            if hidden:
-                pairs += [(check, case) for case in self.hidden_cases.get(check.name, ())]
+            pairs += [(check, case) for case in hidden.get(check.name, ())]
         return tuple(Item(self.id, i, check, case) for i, (check, case) in enumerate(pairs))
 
-    @property
-    def max_score(self) -> float:
-        return sum(item.points for item in self.items())
 
+def load_hidden(folder: Path, exercise_id: str) -> Mapping[str, tuple[Case, ...]]:
+    """Hidden cases of an exercise, by check name, from <folder>/<id>.json; none if there is no such file.
 
-def load_hidden(exercise_id: str) -> Mapping[str, tuple[Case, ...]]:
-    """Hidden cases of an exercise, from grader/hidden/<id>.json; none in a student release."""
-    path = HIDDEN_DIR / f"{exercise_id}.json"
+    Hidden cases are course data, read by the grading process only: they never enter the
+    processes that run code, except one case's parameters in the child that runs that case.
+    """
+    path = Path(folder) / f"{exercise_id}.json"
     if not path.exists():
         return MappingProxyType({})
     table = json.loads(path.read_text(encoding="utf-8"))

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from . import paths, sandbox
 from .plain import Unconvertible, describe, to_plain
 from .probes import Missing, ProbeError
-from .spec import HIDDEN_DIR
 from .specs import exercise
 
 SEED = 0
@@ -43,7 +42,7 @@ class Job:
     """What the child needs: plain values only (sent from the grading process)."""
 
     tasks: tuple[Task, ...]
-    hidden: bool = True  # whether the item lists include the hidden cases
+    hidden: dict = field(default_factory=dict)  # exercise -> its hidden cases, by check name
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     workdir: str = "."
     uid: int | None = None  # the user to become (as root), or None to stay the grader's user
@@ -70,21 +69,21 @@ def main(conn, box: list) -> None:
     job = replace(job, tasks=tuple(replace(task, reference=None) for task in job.tasks))
     sys.meta_path.insert(0, _RefuseReference())
     protections = sandbox.isolate(job.uid, job.limits.processes, readonly=str(paths.ROOT),
-                                  hide=(str(paths.REFERENCE), str(HIDDEN_DIR)),
+                                  hide=(str(paths.REFERENCE), str(paths.HIDDEN)),
                                   reveal=(sys.prefix, sys.base_prefix, *sys.path, str(paths.ROOT), job.workdir))
     _send(conn, {"sandbox": {**protections, "limits": job.limits.describe()}})
     for number, task in enumerate(job.tasks):
         sandbox.capture(f"{task.exercise}.txt")
-        _run_task(conn, number, task, exercise(task.exercise).items(hidden=job.hidden), helpers[number])
+        _run_task(conn, number, task, exercise(task.exercise).items(job.hidden.get(task.exercise, {})), helpers[number])
     conn.close()
 
 
-def _helpers(task: Task, hidden: bool) -> dict:
+def _helpers(task: Task, hidden: dict) -> dict:
     """For each set of names the task's checks swap in, the reference's definitions of them."""
     if not task.reference:
         return {}
     ex = exercise(task.exercise)
-    swaps = {ex.items(hidden=hidden)[i].check.swap for i in task.items} - {()}
+    swaps = {ex.items(hidden.get(task.exercise, {}))[i].check.swap for i in task.items} - {()}
     return {swap: _load_helpers(task.reference, ex, swap) for swap in swaps}
 
 

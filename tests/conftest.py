@@ -6,8 +6,9 @@ import importlib.util
 
 import pytest
 
-from grader import Grader, exercises, paths
+from grader import Grader, exercise, exercises, paths
 from grader.results import ExerciseResult
+from grader.spec import load_hidden
 
 def load_reference(exercise: str):
     """reference/<exercise>.py, loaded fresh as a module of its own (students' code may not import it)."""
@@ -15,6 +16,11 @@ def load_reference(exercise: str):
     module = importlib.util.module_from_spec(found)
     found.loader.exec_module(module)
     return module
+
+
+def all_items(exercise_id: str):
+    """Every item of an exercise, its hidden cases included."""
+    return exercise(exercise_id).items(load_hidden(paths.HIDDEN, exercise_id))
 
 
 MARGINS: dict[tuple[str, str], float] = {}  # (exercise, what) -> deviation / tolerance

@@ -68,7 +68,7 @@ CASES = {
     "reads the reference's file": (
         [at_top("import grader.paths\nexec(open(grader.paths.REFERENCE / 'minibatch.py').read())")],
         (ALL, "Permission denied")),
-    "reads the hidden cases": ([at_top("import grader.spec\nopen(grader.spec.HIDDEN_DIR / 'minibatch.json').read()")],
+    "reads the hidden cases": ([at_top("import grader.paths\nopen(grader.paths.HIDDEN / 'minibatch.json').read()")],
                                (ALL, "Permission denied")),
     "writes into the reference": (
         [at_top("import grader.paths\nopen(grader.paths.REFERENCE / 'minibatch.py', 'a').write('# changed')")],

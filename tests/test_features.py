@@ -4,8 +4,7 @@ the reference reproduces the lab's coefficients and converges where the checks s
 import numpy as np
 import pytest
 
-from conftest import assert_mistake, assert_style, failed, load_reference, mutate
-from grader.specs import exercise
+from conftest import all_items, assert_mistake, assert_style, failed, load_reference, mutate
 from grader.specs import features as spec
 
 MSE = 'nn.MSELoss(reduction="sum")'
@@ -29,7 +28,7 @@ LSTSQ = "return np.linalg.lstsq(X1, Y, rcond=None)[0]"
 
 def every(name):
     """The check's public and hidden item names."""
-    return {item.name for item in exercise("features").items() if item.check.name == name}
+    return {item.name for item in all_items("features") if item.check.name == name}
 
 
 TORCH = every("train_torch")
@@ -227,7 +226,7 @@ def test_torch_training_with_the_lab_settings_comes_close_to_least_squares(grade
 
 
 def test_gd_numpy_converges_on_every_convergence_case_and_not_with_the_lab_lr(ref):
-    for item in exercise("features").items():
+    for item in all_items("features"):
         if item.check.name == "gd_numpy_converges":
             X1, Y, lr, num_epochs = spec.numpy_args("lr", "num_epochs")(item.params)
             par, _ = ref.gd_numpy(X1, Y, lr, num_epochs)

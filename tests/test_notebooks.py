@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from conftest import all_items
 from grader import exercises, notebooks
 
 IDS = [ex.id for ex in exercises()]
@@ -15,7 +16,7 @@ def test_committed_notebooks_match_the_sources():
 @pytest.mark.parametrize("exercise", IDS)
 def test_one_solution_cell_per_function_then_one_test_cell_per_item(exercise):
     ex = next(e for e in exercises() if e.id == exercise)
-    items = {item.name: item for item in ex.items()}
+    items = {item.name: item for item in all_items(exercise)}
     cells = json.loads(notebooks.notebook_path(exercise).read_text())["cells"]
     solutions, tested, current = [], [], None
     for cell in cells:

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from conftest import assert_mistake, assert_style, load_reference, mutate
+from grader import paths
+from grader.spec import load_hidden
 from grader.specs import numpy_by_hand as spec
 
 
@@ -78,7 +80,7 @@ def test_the_no_bias_fit_finds_the_slope_of_lab_004():
 
 def test_the_split_cases_have_distinct_points_and_whole_training_sizes():
     """The probe finds training points in x by value, and int() and round() agree on each case's training size."""
-    for p in [spec.DATA, *(dict(spec.DATA, **case.params) for case in spec.EXERCISE.hidden_cases["train_val_split"])]:
+    for p in [spec.DATA, *(dict(spec.DATA, **case.params) for case in load_hidden(paths.HIDDEN, "numpy_by_hand")["train_val_split"])]:
         x = spec.data(p)[0]
         assert len(np.unique(x)) == len(x)
         n_train = p["n"] * p["train_fraction"]

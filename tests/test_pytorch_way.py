@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn, optim
 
-from conftest import assert_mistake, assert_style, failed, load_reference, mutate
+from conftest import all_items, assert_mistake, assert_style, failed, load_reference, mutate
 from grader import paths
 from grader.specs import exercise
 from grader.specs import pytorch_way as spec
@@ -61,7 +61,7 @@ def test_the_public_cases_are_the_labs_runs(grader):
 
 def test_the_positions_named_in_messages_match_the_loader():
     """Where a message says 'epoch e, batch k' or 'point i (batch k)', it counts batches as the DataLoader does."""
-    for item in exercise("pytorch_way").items():
+    for item in all_items("pytorch_way"):
         if item.check.target in ("make_loader", "train_model", "fit"):
             p = item.params
             dataset = spec.dataset(p)

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..plain import Unconvertible, describe, to_plain
 from ..probes import Missing, unpack
-from ..spec import Check, Exercise, Lazy, Output, load_hidden, per_epoch, public
+from ..spec import Check, Exercise, Lazy, Output, per_epoch, public
 
 torch = Lazy("torch")
 
@@ -243,5 +243,4 @@ EXERCISE = Exercise(
                                   "any": "gradient descent that converges lands on the least-squares solution; "
                                          "yours stops elsewhere: is the gradient (2 / n) * X1.T.dot(e)?"}),)),
     ),
-    hidden_cases=load_hidden("features"),
 )

@@ -2,7 +2,7 @@
 import math
 
 from ..probes import Missing, grad_of, returns, unpack
-from ..spec import Check, Exercise, Lazy, Output, load_hidden, per_epoch, per_update, public
+from ..spec import Check, Exercise, Lazy, Output, per_epoch, per_update, public
 
 torch = Lazy("torch")
 
@@ -195,5 +195,4 @@ EXERCISE = Exercise(
               outputs=tuple(Output(m, f"the loss history of {m} gradient descent", rtol=1e-4, atol=1e-5,
                                    history=per_epoch, hints=LOSS_HINTS) for m in METHODS)),
     ),
-    hidden_cases=load_hidden("minibatch"),
 )

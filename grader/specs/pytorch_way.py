@@ -6,7 +6,7 @@ import numpy as np
 
 from ..plain import Unconvertible, describe, to_plain
 from ..probes import Missing, ProbeError, unpack
-from ..spec import Check, Exercise, Lazy, Output, load_hidden, per_update, public
+from ..spec import Check, Exercise, Lazy, Output, per_update, public
 from .minibatch import DATA, data  # lab 000's Data draws lab 003's noisy line
 
 torch = Lazy("torch")
@@ -302,5 +302,4 @@ EXERCISE = Exercise(
                        Output("losses", "every batch's loss, before its update", rtol=1e-4, atol=1e-5,
                               history=by_update, hints=FIT_LOSS_HINTS))),
     ),
-    hidden_cases=load_hidden("pytorch_way"),
 )

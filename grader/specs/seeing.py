@@ -10,7 +10,7 @@ import numpy as np
 from .. import figures
 from ..plain import text
 from ..probes import Missing, unpack
-from ..spec import Check, Exercise, Output, load_hidden, per_iteration
+from ..spec import Check, Exercise, Output, per_iteration
 from .minibatch import DATA, data  # lab 003's noisy line
 
 SURFACE = dict(DATA, w_range=15.0, b_range=13.0, n_samples=30)
@@ -261,5 +261,4 @@ EXERCISE = Exercise(
                        Output("xlabel", "whether the x axis is labelled", exact=True),
                        Output("ylabel", "whether the y axis is labelled", exact=True))),
     ),
-    hidden_cases=load_hidden("seeing"),
 )
