@@ -37,16 +37,17 @@ class Grader:
     """
 
     def __init__(self, *, hidden: bool = True, limits: Limits = Limits(), exercises: Iterable[str] | None = None,
-                 reference: Path = paths.REFERENCE, expected: Path = paths.EXPECTED, isolate: bool = True):
+                 course: paths.Course = paths.DEFAULT, expected: Path = paths.EXPECTED, isolate: bool = True):
         self.hidden = hidden
+        self.course = course
         self.limits = limits
         self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
-        self.hidden_cases = {ex.id: dict(load_hidden(paths.HIDDEN, ex.id)) if hidden else {} for ex in self.exercises}
+        self.hidden_cases = {ex.id: dict(load_hidden(course.hidden, ex.id)) if hidden else {} for ex in self.exercises}
         self.runner = Runner(limits, isolate=isolate)
         # Children that cannot be isolated (not root) could write into the grader's files: keep a copy.
         self.guard = None if isolate and os.geteuid() == 0 else Guard(paths.REFERENCE, paths.PACKAGE)
         self._lock = SharedLock()
-        self.reference = {ex.id: _read_text(reference / ex.filename) for ex in self.exercises}
+        self.reference = {ex.id: _read_text(course.reference / ex.filename) for ex in self.exercises}
         self.expected = self._expected(expected)
 
     def items(self, ex: Exercise) -> tuple[Item, ...]:
@@ -134,7 +135,7 @@ class Grader:
             if ex.id in runs:
                 run, source = runs[ex.id], read[ex.id]
                 checks = tuple(judge(item, self.expected[ex.id][item.name], run.replies[item.index], source,
-                                     own_helpers=not self.swaps) for item in self.items(ex))
+                                     own_helpers=not self.swaps, stubs=self.course.exercises) for item in self.items(ex))
                 results[ex.id] = ExerciseResult(ex.id, ex.title, checks, source.filename, source.locate(run.output),
                                                 run.sandbox)
         return Report(str(path), tuple(results[ex.id] for ex in graded))

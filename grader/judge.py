@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 from . import paths, sources, specs
 from .compare import as_array, compare
@@ -21,11 +22,12 @@ def zero(item: Item, status: str, message: str) -> CheckResult:
     return CheckResult(item.name, 0.0, item.points, False, item.hidden, message, status, INF)
 
 
-def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *, own_helpers: bool = False) -> CheckResult:
+def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *, own_helpers: bool = False,
+          stubs: Path = paths.EXERCISES) -> CheckResult:
     """Score one item from the reference's reply and the student's."""
     check = item.check
     if got.error:
-        status, text = _error_text(got.error, item, source)
+        status, text = _error_text(got.error, item, source, stubs)
         return zero(item, status, text)
     verdicts = [compare(output, expected.outputs.get(output.name), got.outputs.get(output.name),
                         problem=got.problems.get(output.name, "" if output.name in got.outputs else "missing"),
@@ -75,7 +77,7 @@ def _own_helpers_note(check) -> str:
 STATUS = {"not attempted": "not attempted", "missing": "failed", "limit": "limit"}
 
 
-def _error_text(error: dict, item: Item, source: sources.Source) -> tuple[str, str]:
+def _error_text(error: dict, item: Item, source: sources.Source, stubs: Path) -> tuple[str, str]:
     kind, message = error.get("kind", "error"), error.get("message", "")
     where = source.locate(error.get("where", ""))
     if kind == "not attempted":
@@ -86,7 +88,7 @@ def _error_text(error: dict, item: Item, source: sources.Source) -> tuple[str, s
     if kind == "syntax":
         return "error", f"syntax error{' at ' + where if where else ''}: {message}"
     if kind == "signature":
-        stub = stub_signature(item.exercise, item.check.target)
+        stub = stub_signature(stubs / f"{item.exercise}.py", item.check.target)
         return "error", message + (f"; the exercise defines it as {stub}" if stub else "")
     text = f"Checked {item.check.about or item.check.target}{_case_text(item)}.\n{message}"
     if where:
@@ -97,10 +99,10 @@ def _error_text(error: dict, item: Item, source: sources.Source) -> tuple[str, s
     return STATUS.get(kind, "error"), text
 
 
-def stub_signature(exercise: str, name: str) -> str:
-    """How the stub in exercises/ defines ``name``, e.g. 'forward(X, w, b)'."""
+def stub_signature(stub: Path, name: str) -> str:
+    """How the stub file defines ``name``, e.g. 'forward(X, w, b)'."""
     try:
-        tree = ast.parse((paths.EXERCISES / f"{exercise}.py").read_text(encoding="utf-8"))
+        tree = ast.parse(stub.read_text(encoding="utf-8"))
     except (OSError, SyntaxError):
         return ""
     for node in tree.body:
