@@ -15,7 +15,7 @@ from pathlib import Path
 from . import batch, notebooks, paths, release, render, specs
 from .grade import Grader, GraderError
 from .results import Report
-from .sandbox import Limits
+from .protocol import Limits
 
 USAGE_ERROR = 2
 

@@ -1,10 +1,16 @@
-"""A fork server: one process that has torch loaded and forks a child per job.
+"""The fork template: one process that has torch loaded and forks a child per job.
 
 Importing torch takes about 1.6 s; forking a process that already has it takes a few
-milliseconds. The server never runs student code itself: it receives a job (from the
-grading process, which it trusts) with the write end of a pipe, forks, and the child
-runs ``worker.main``. It reports each child's pid when started and its wait status
-when it ends, as fixed-size records, and exits when the grading process goes away.
+milliseconds. The template is trusted and holds nothing secret: it imports the grader's
+child side and the libraries, sets up the sandbox's view of the file system once (see
+sandbox.py), and then only forks. It never sees a job: the grading process sends it a
+request of a few bytes with the pipes of the new child, and the child reads its job
+from its own pipe after the fork, so nothing of one child's job (a submission, a hidden
+case, a reference definition) can be left in the template's memory for the next child.
+
+For each request the template reports the child's pid with a pidfd (a handle that
+cannot be reused for another process), and its wait status when it ends; it exits when
+the grading process goes away.
 """
 from __future__ import annotations
 
@@ -12,44 +18,41 @@ import ctypes
 import gc
 import importlib
 import itertools
+import json
 import os
-import pickle
 import select
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
 import traceback
-from multiprocessing.connection import Connection
 
-STARTED, EXITED = 1, 2
 PR_SET_CHILD_SUBREAPER = 36
-RECORD = struct.Struct("!Bqq")  # (kind, request id or pid, pid or wait status)
-HEADER = struct.Struct("!Q")
+PACKET = 1 << 16
 
 
 class ServerGone(Exception):
-    """The fork server is not running."""
+    """The fork template is not running."""
 
 
 class ForkServer:
-    """The grading process's handle on a fork server; thread-safe."""
+    """The grading process's handle on a fork template; thread-safe."""
 
-    def __init__(self, preload: list[str], env: dict[str, str] | None = None):
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    def __init__(self, preload: list[str], env: dict[str, str], *, isolate: bool, allow: list[str]):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        setup = json.dumps({"preload": preload, "isolate": isolate, "allow": allow})
         self._process = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from grader.forkserver import serve; serve(sys.argv[1], sys.argv[2:])",
-             str(theirs.fileno()), *preload],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env)
+            [sys.executable, "-c", "import sys; from grader.forkserver import serve; serve(int(sys.argv[1]), sys.argv[2])",
+             str(theirs.fileno()), setup], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env)
         theirs.close()
         self._socket = ours
         self._send_lock = threading.Lock()
         self._changed = threading.Condition()
-        self._started: dict[int, int] = {}
+        self._started: dict[int, tuple[int, int]] = {}
         self._exited: dict[int, int] = {}
         self._requests = itertools.count(1)
+        self._ready: dict | None = None
         self._alive = True
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -57,29 +60,29 @@ class ForkServer:
     def alive(self) -> bool:
         return self._alive
 
-    def start(self, job, timeout: float) -> tuple[int, Connection]:
-        """Fork a child that runs ``worker.main(connection, job)``; return its pid and our end of its pipe."""
-        read, write = os.pipe()
+    def ready(self, timeout: float) -> dict:
+        """What the template could set up: {"user": "root" | "namespace"}, or {"none": why not}."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._ready is not None or not self._alive, timeout):
+                raise ServerGone("the fork template did not start in time")
+            if self._ready is None:
+                raise ServerGone("the fork template stopped while starting (is torch installed?)")
+            return self._ready
+
+    def start(self, fds: list[int], timeout: float) -> tuple[int, int]:
+        """Fork a child that is handed ``fds`` (its job, reply and output pipes); returns its pid and a pidfd."""
         request = next(self._requests)
-        data = pickle.dumps((request, job))
         try:
             with self._send_lock:
-                socket.send_fds(self._socket, [HEADER.pack(len(data))], [write])
-                self._socket.sendall(data)
+                socket.send_fds(self._socket, [json.dumps({"id": request}).encode()], fds)
         except OSError:
-            os.close(read)
-            raise ServerGone("the fork server stopped") from None
-        finally:
-            os.close(write)
+            raise ServerGone("the fork template stopped") from None
         with self._changed:
             if not self._changed.wait_for(lambda: request in self._started or not self._alive, timeout):
-                os.close(read)
-                raise ServerGone("the fork server did not answer")
+                raise ServerGone("the fork template did not answer")
             if request not in self._started:
-                os.close(read)
-                raise ServerGone("the fork server stopped")
-            pid = self._started.pop(request)
-        return pid, Connection(read, writable=False)
+                raise ServerGone("the fork template stopped")
+            return self._started.pop(request)
 
     def wait(self, pid: int, timeout: float) -> int | None:
         """The wait status of a child once it has ended, or None."""
@@ -87,13 +90,9 @@ class ForkServer:
             self._changed.wait_for(lambda: pid in self._exited or not self._alive, timeout)
             return self._exited.pop(pid, None)
 
-    def forget(self, pid: int) -> None:
-        with self._changed:
-            self._exited.pop(pid, None)
-
     def close(self) -> None:
         try:
-            self._socket.shutdown(socket.SHUT_RDWR)  # wakes our reader and tells the server we are gone
+            self._socket.shutdown(socket.SHUT_RDWR)  # wakes our reader and tells the template we are gone
         except OSError:
             pass
         self._socket.close()
@@ -101,83 +100,52 @@ class ForkServer:
             self._process.wait(5)
         except subprocess.TimeoutExpired:
             self._process.kill()
+            self._process.wait()
 
     def _read(self) -> None:
-        buffer = b""
         while True:
             try:
-                chunk = self._socket.recv(RECORD.size * 64)
+                data, fds, _, _ = socket.recv_fds(self._socket, PACKET, 1)
             except OSError:
-                chunk = b""
-            if not chunk:
+                data, fds = b"", []
+            if not data:
                 break
-            buffer += chunk
+            record = json.loads(data)
             with self._changed:
-                while len(buffer) >= RECORD.size:
-                    kind, a, b = RECORD.unpack(buffer[:RECORD.size])
-                    buffer = buffer[RECORD.size:]
-                    (self._started if kind == STARTED else self._exited)[a] = b
+                if "ready" in record:
+                    self._ready = record["ready"]
+                elif "started" in record:
+                    self._started[record["started"]] = (record["pid"], fds[0])
+                elif "exited" in record:
+                    self._exited[record["exited"]] = record["status"]
                 self._changed.notify_all()
         with self._changed:
             self._alive = False
             self._changed.notify_all()
 
 
-# The server side.
+# The template's side.
 
-def _receive(sock: socket.socket):
-    """[request id, pickled job, pipe], or None when the grading process has gone."""
-    data, fds, _, _ = socket.recv_fds(sock, HEADER.size, 1)
-    if not data:
-        return None
-    while len(data) < HEADER.size:
-        more = sock.recv(HEADER.size - len(data))
-        if not more:
-            return None
-        data += more
-    (size,) = HEADER.unpack(data)
-    payload = bytearray()
-    while len(payload) < size:
-        more = sock.recv(min(size - len(payload), 1 << 20))
-        if not more:
-            return None
-        payload += more
-    return [payload, fds[0]]
+def serve(fd: int, setup: str) -> None:
+    """Preload, set up the sandbox's view, then fork a child per request until the grading process goes."""
+    sock = socket.socket(fileno=fd)
+    config = json.loads(setup)
+    for name in config["preload"]:
+        importlib.import_module(name)
+    from . import child, sandbox
 
-
-def _child(sock: socket.socket, wake: tuple[int, int], received: list) -> None:
-    """The forked child: hand the job over in a box, so that no frame keeps a reference to it."""
-    from . import worker
-
-    code = 1
-    try:
-        sock.close()
-        for end in wake:
-            os.close(end)
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        fd = received.pop()
-        box = [pickle.loads(received.pop())[1]]
-        worker.main(Connection(fd, readable=False), box)
-        code = 0
-    except BaseException:
-        traceback.print_exc()  # a grader bug: into the captured output, or the grader's stderr
-    finally:
-        os._exit(code)
-
-
-def serve(fd: str, preload: list[str]) -> None:
-    """The server's main loop: preload, then fork a child per job until the grading process goes."""
-    sock = socket.socket(fileno=int(fd))
-    for name in preload:
-        try:
-            importlib.import_module(name)
-        except Exception:
-            pass
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)  # no thread pools to break across fork
+    child.warm()
     gc.collect()
     gc.freeze()
+    child.compact()
+    ready: dict = {"none": "not asked for"}
+    pid_namespace = None
+    if config["isolate"]:
+        try:
+            ready = sandbox.prepare(config["allow"])
+            pid_namespace = sandbox.own_pid_namespace()
+        except sandbox.Unavailable as exc:
+            ready = {"none": str(exc)}
     # Orphans (a child's own children, once it is ended) come here to be reaped, not to init.
     ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     wake_read, wake_write = os.pipe()
@@ -185,21 +153,51 @@ def serve(fd: str, preload: list[str]) -> None:
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading process's to handle
+    sock.send(json.dumps({"ready": ready}).encode())
     while True:
-        ready, _, _ = select.select([sock, wake_read], [], [])
-        if wake_read in ready:
+        ready_fds, _, _ = select.select([sock, wake_read], [], [])
+        if wake_read in ready_fds:
             os.read(wake_read, 4096)
             _reap(sock)
-        if sock in ready:
-            received = _receive(sock)
-            if received is None:
+        if sock in ready_fds:
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, PACKET, 64)
+            except OSError:
                 return
-            request, _ = pickle.loads(received[0])  # the job itself is unpickled in the child
+            if not data:
+                return
+            request = json.loads(data)["id"]
+            if pid_namespace is not None:
+                sandbox.next_in_new_pid(pid_namespace)
             pid = os.fork()
             if pid == 0:
-                _child(sock, (wake_read, wake_write), received)
-            os.close(received[1])
-            sock.sendall(RECORD.pack(STARTED, request, pid))
+                _child(sock, (wake_read, wake_write, *([pid_namespace] if pid_namespace is not None else [])),
+                       fds, ready)
+            handle = os.pidfd_open(pid)
+            for received in fds:
+                os.close(received)
+            socket.send_fds(sock, [json.dumps({"started": request, "pid": pid}).encode()], [handle])
+            os.close(handle)
+
+
+def _child(sock: socket.socket, close: tuple[int, ...], fds: list[int], ready: dict) -> None:
+    """The forked child: drop the template's handles, then run the job that arrives on its own pipe."""
+    from . import child
+
+    code = 1
+    try:
+        sock.close()
+        for handle in close:
+            os.close(handle)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        child.main(fds, ready)
+        code = 0
+    except BaseException:
+        traceback.print_exc()  # a grader bug: into the captured output, or the grader's stderr
+    finally:
+        os._exit(code)
 
 
 def _reap(sock: socket.socket) -> None:
@@ -210,4 +208,4 @@ def _reap(sock: socket.socket) -> None:
             return
         if pid == 0:
             return
-        sock.sendall(RECORD.pack(EXITED, pid, status))
+        sock.send(json.dumps({"exited": pid, "status": status}).encode())

@@ -3,28 +3,45 @@
 The reference's results are taken once, before any student code runs, and reused
 for every submission a ``Grader`` grades. Scores are decided here, in the grading
 process, from validated plain data only.
+
+Which child holds what is decided here. A child holds one submission's code and the
+items of one group, and nothing else: all the public items together (their parameters
+are public), or one hidden item alone. Every item first runs with the student's own
+helpers. A function graded on its own (a training loop that calls the student's
+``forward``) runs again with the reference's definition of a helper only when the
+student's helper has failed its own check: a reference definition never enters a child
+of a submission that has not already lost that definition's points. Helpers are judged
+before the functions that call them, level by level.
 """
 from __future__ import annotations
 
+import ast
 import json
-import os
 import time
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from . import paths, sources, specs
-from .guard import Guard, SharedLock
 from .judge import judge, zero
-from .results import ExerciseResult, Report
-from .runner import Reply, Runner
-from .worker import Task
-from .sandbox import Limits
-from .spec import Exercise, Item, load_hidden
+from .protocol import Code, Job, Limits, Reply, Task
+from .results import CheckResult, ExerciseResult, Report
+from .runner import Runner
+from .spec import Check, Exercise, Item, load_hidden
 
 
 class GraderError(Exception):
     """The grader cannot grade at all (usage, or a broken course); never a student's fault."""
+
+
+@dataclass
+class _Submission:
+    """One submission while it is graded: its code, and each item's latest reply."""
+
+    codes: dict  # exercise -> Code
+    sources: dict  # exercise -> sources.Source
+    replies: dict  # (exercise, item index) -> Reply
+    runs: list  # every Run, for the output and the protections
 
 
 class Grader:
@@ -33,30 +50,43 @@ class Grader:
     ``hidden=False`` grades the public cases only (a student's self-check). Without
     reference solutions (a student release) the expected values come from the
     release's expected.json, public cases only, and each function runs with the
-    student's own helpers.
+    student's own helpers. ``unsafe``: grade even where children cannot be isolated.
     """
 
     def __init__(self, *, hidden: bool = True, limits: Limits = Limits(), exercises: Iterable[str] | None = None,
-                 course: paths.Course = paths.DEFAULT, expected: Path = paths.EXPECTED, isolate: bool = True):
+                 course: paths.Course = paths.DEFAULT, expected: Path = paths.EXPECTED, isolate: bool = True,
+                 unsafe: bool = False):
         self.hidden = hidden
         self.course = course
         self.limits = limits
+        self.unsafe = unsafe
         self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
         self.hidden_cases = {ex.id: dict(load_hidden(course.hidden, ex.id)) if hidden else {} for ex in self.exercises}
-        self.runner = Runner(limits, isolate=isolate)
-        # Children that cannot be isolated (not root) could write into the grader's files: keep a copy.
-        self.guard = None if isolate and os.geteuid() == 0 else Guard(paths.REFERENCE, paths.PACKAGE)
-        self._lock = SharedLock()
+        imports = tuple(dict.fromkeys(name for ex in self.exercises for name in getattr(ex, "imports", ())))
+        self.runner = Runner(limits, isolate=isolate, imports=imports)
+        self.runner.start()  # the fork template loads torch while this process reads the course
         self.reference = {ex.id: _read_text(course.reference / ex.filename) for ex in self.exercises}
+        self._items = {ex.id: ex.items(self.hidden_cases[ex.id]) for ex in self.exercises}
         self.expected = self._expected(expected)
 
     def items(self, ex: Exercise) -> tuple[Item, ...]:
-        return ex.items(self.hidden_cases[ex.id])
+        return self._items[ex.id]
 
     @property
     def swaps(self) -> bool:
-        """Whether functions run with the reference's helpers (only where the reference is here)."""
+        """Whether functions run with the reference's helpers where the student's fail (where the reference is)."""
         return all(self.reference.values())
+
+    def protections(self) -> dict:
+        """How children are isolated here; raises GraderError when grading needs isolation that is not there."""
+        isolation = self.runner.isolation()
+        if "none" in isolation and self.hidden and not self.unsafe:
+            raise GraderError(
+                f"student code cannot be isolated here ({isolation['none']}): grading other people's code needs "
+                "Linux with root or unprivileged user namespaces; pass --unsafe to grade without isolation")
+        return isolation
+
+    # Expected values.
 
     def _expected(self, expected_file: Path) -> dict[str, dict[str, Reply]]:
         if self.swaps:
@@ -71,18 +101,20 @@ class Grader:
                 for ex in self.exercises}
 
     def _run_reference(self) -> dict[str, dict[str, Reply]]:
-        tasks = [Task(ex.id, self.reference[ex.id], ex.filename, tuple(i.index for i in self.items(ex)))
-                 for ex in self.exercises]
-        runs = self.runner.run(tasks, hidden=self.hidden_cases, deadline=time.monotonic() + 600)
+        jobs = [Job((_code(ex.id, f"reference/{ex.filename}", ((1, self.reference[ex.id]),)),),
+                    tuple(_task(item) for item in self.items(ex))) for ex in self.exercises]
+        runs = self.runner.run_all(jobs, time.monotonic() + 600)
         expected, broken = {}, []
-        for ex in self.exercises:
-            replies = runs[ex.id].replies
-            broken += [f"{ex.id} {item.name}: {replies[item.index].error or replies[item.index].problems}"
-                       for item in self.items(ex) if replies[item.index].error or replies[item.index].problems]
-            expected[ex.id] = {item.name: replies[item.index] for item in self.items(ex)}
+        for ex, run in zip(self.exercises, runs):
+            replies = {item.name: run.replies[ex.id, item.index] for item in self.items(ex)}
+            broken += [f"{ex.id} {name}: {reply.failure.message if reply.failure else reply.problems}"
+                       for name, reply in replies.items() if reply.failure or reply.problems]
+            expected[ex.id] = replies
         if broken:
             raise GraderError("the reference fails its own checks: " + "; ".join(broken))
         return expected
+
+    # Grading.
 
     def files(self, path: str | Path, exercise: str | None = None) -> dict[str, Path | None]:
         """The file of each exercise in a submission: a folder laid out like exercises/, or one file."""
@@ -100,54 +132,150 @@ class Grader:
     def grade(self, path: str | Path, *, exercise: str | None = None) -> Report:
         """Grade a submission folder (laid out like exercises/) or one exercise file."""
         files = self.files(path, exercise)
-        with self._lock.shared():
-            report = self._grade(path, files)
-        if self.guard is None or not self.guard.changed():
-            return report
-        with self._lock.alone():  # the grader's files changed: grade this one alone to see if it is the cause
-            self.guard.restore()
-            report = self._grade(path, files)
-            changed = self.guard.changed()
-            if changed:
-                self.guard.restore()
-                return _tampered(report, changed)
-            return report
-
-    def _grade(self, path, files: dict[str, Path | None]) -> Report:
-        """Read the files, run every exercise's items in one child, judge each item."""
+        protections = self.protections()
         graded = [ex for ex in self.exercises if ex.id in files]
-        read, results = {}, {}
+        results: dict[str, ExerciseResult] = {}
+        submission = _Submission({}, {}, {}, [])
         for ex in graded:
-            items = self.items(ex)
             if files[ex.id] is None:
                 results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(
-                    zero(item, "not submitted", f"{ex.filename} was not submitted") for item in items))
+                    zero(item, "not submitted", f"{ex.filename} was not submitted") for item in self.items(ex)))
                 continue
             try:
-                read[ex.id] = sources.read(files[ex.id])
+                source = sources.read(files[ex.id])
             except sources.Unreadable as exc:
                 results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(zero(item, "error", str(exc))
-                                                                       for item in items), files[ex.id].name)
-        tasks = [Task(id, source.text, source.filename, tuple(i.index for i in self.items(specs.exercise(id))),
-                      self.reference[id] if self.swaps else None) for id, source in read.items()]
-        runs = self.runner.run(tasks, hidden=self.hidden_cases) if tasks else {}
+                                                                       for item in self.items(ex)), files[ex.id].name)
+                continue
+            submission.sources[ex.id] = source
+            submission.codes[ex.id] = _code(ex.id, source.filename, _chunks(source))
+        if submission.codes:
+            self._run(submission, protections)
         for ex in graded:
-            if ex.id in runs:
-                run, source = runs[ex.id], read[ex.id]
-                checks = tuple(judge(item, self.expected[ex.id][item.name], run.replies[item.index], source,
-                                     own_helpers=not self.swaps, stubs=self.course.exercises) for item in self.items(ex))
-                results[ex.id] = ExerciseResult(ex.id, ex.title, checks, source.filename, source.locate(run.output),
-                                                run.sandbox)
+            if ex.id in submission.codes:
+                results[ex.id] = self._result(ex, submission)
         return Report(str(path), tuple(results[ex.id] for ex in graded))
 
+    def _run(self, submission: _Submission, protections: dict) -> None:
+        """Run every item, own helpers first; then, level by level, the failed items whose helpers failed."""
+        deadline = time.monotonic() + self.limits.seconds_per_submission
+        isolated = "none" not in protections
+        items = [item for id in submission.codes for item in self.items(specs.exercise(id))]
+        trace = () if self.swaps else tuple(sorted({name for item in items for name in item.check.swap}))
+        self._round(submission, items, {}, isolated, deadline, trace)
+        if not self.swaps:
+            return
+        for level in range(1, 1 + max((_level(item.check, specs.exercise(item.exercise)) for item in items),
+                                      default=0)):
+            failed = self._failed_targets(submission)
+            redo = {}
+            for item in items:
+                swap = tuple(name for name in item.check.swap if (item.exercise, name) in failed)
+                if swap and _level(item.check, specs.exercise(item.exercise)) == level and \
+                        not self._passed(item, submission):
+                    redo[item.exercise, item.index] = swap
+            if redo:
+                self._round(submission, [self._items[id][i] for id, i in redo], redo, isolated, deadline, ())
 
-def _tampered(report: Report, changed: list[str]) -> Report:
-    names = ", ".join(str(Path(p).relative_to(paths.ROOT)) if Path(p).is_relative_to(paths.ROOT) else p
-                      for p in changed[:5])
-    message = f"your code changed the grader's files ({names}); they were put back, and this submission scores 0"
-    exercises = tuple(replace(e, checks=tuple(replace(c, score=0.0, passed=False, status="error", message=message)
-                                              for c in e.checks)) for e in report.exercises)
-    return replace(report, exercises=exercises, warnings=(*report.warnings, message))
+    def _round(self, submission: _Submission, items: list[Item], swaps: dict, isolated: bool, deadline: float,
+               trace: tuple[str, ...]) -> None:
+        """Run ``items`` in children, grouped so that each child holds only what its items share."""
+        groups: dict[tuple, list[Item]] = {}
+        for item in items:
+            swap = swaps.get((item.exercise, item.index), ())
+            if not isolated:
+                key = (item.exercise,)  # nothing to keep apart: one child per exercise, for speed
+            elif item.hidden:
+                key = (item.exercise, item.index)  # a hidden case's parameters, alone
+            else:
+                key = ("public", swap)  # public parameters, and the same reference definitions
+            groups.setdefault(key, []).append(item)
+        jobs = []
+        for group in groups.values():
+            ids = tuple(dict.fromkeys(item.exercise for item in group))
+            swap = {id: swaps.get(next((i.exercise, i.index) for i in group if i.exercise == id), ()) for id in ids}
+            jobs.append(Job(tuple(submission.codes[id] for id in ids), tuple(_task(item) for item in group),
+                            helpers={id: self._helpers(id, swap[id]) for id in ids if swap[id]},
+                            swap={id: swap[id] for id in ids if swap[id]}, trace=trace))
+        for job, run in zip(jobs, self.runner.run_all(jobs, deadline)):
+            submission.replies.update(run.replies)
+            if not any(self._item(task).hidden for task in job.tasks):
+                submission.runs.append(run)
+
+    def _item(self, task: Task) -> Item:
+        return self._items[task.exercise][task.key]
+
+    def _failed_targets(self, submission: _Submission) -> set[tuple[str, str]]:
+        """(exercise, target) for every target with a check that lost points, by the latest replies."""
+        return {(item.exercise, item.check.target) for id in submission.codes for item in self.items(specs.exercise(id))
+                if not self._passed(item, submission)}
+
+    def _passed(self, item: Item, submission: _Submission) -> bool:
+        return self._judge(item, submission).passed
+
+    def _judge(self, item: Item, submission: _Submission) -> CheckResult:
+        return judge(item, self.expected[item.exercise][item.name], submission.replies[item.exercise, item.index],
+                     submission.sources[item.exercise], own_helpers=not self.swaps, stubs=self.course.exercises)
+
+    def _result(self, ex: Exercise, submission: _Submission) -> ExerciseResult:
+        checks = tuple(self._judge(item, submission) for item in self.items(ex))
+        checks = _own_helpers_note(ex, checks, [submission.replies[ex.id, item.index] for item in self.items(ex)],
+                                   self.items(ex)) if not self.swaps else checks
+        output = "".join(run.output.get(ex.id, "") for run in submission.runs)
+        sandbox = next((run.sandbox for run in submission.runs if run.sandbox), {})
+        return ExerciseResult(ex.id, ex.title, checks, submission.sources[ex.id].filename,
+                              submission.sources[ex.id].locate(output), sandbox)
+
+    def _helpers(self, exercise_id: str, swap: tuple[str, ...]) -> str:
+        """The reference's source with only its given code and the definitions of ``swap``: no other answer."""
+        ex = specs.exercise(exercise_id)
+        tree = ast.parse(self.reference[exercise_id])
+        others = set(ex.targets) - set(swap)
+        tree.body = [node for node in tree.body
+                     if not (isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in others)]
+        return ast.unparse(tree)
+
+
+def _own_helpers_note(ex: Exercise, checks: tuple[CheckResult, ...], replies: list[Reply], items) -> tuple:
+    """In a self-check with the student's own helpers: say once, on the first failed function that called a helper
+    that failed its own check, that its result may come from that helper."""
+    from dataclasses import replace
+
+    failed = {item.check.target for item, check in zip(items, checks) if not check.passed}
+    for i, (item, check, reply) in enumerate(zip(items, checks, replies)):
+        culprits = [name for name in reply.called if name in failed and name != item.check.target]
+        if not check.passed and culprits:
+            note = (f"Note: {item.check.target} called your own {', '.join(culprits)}, which "
+                    f"{'fails its' if len(culprits) == 1 else 'fail their'} own check; when your instructor grades, "
+                    f"{item.check.target} runs with correct ones, so only its own mistakes count.")
+            return checks[:i] + (replace(check, message=f"{check.message}\n{note}"),) + checks[i + 1:]
+    return checks
+
+
+def _level(check: Check, ex: Exercise) -> int:
+    """0 for a check that swaps in nothing; else one more than the deepest check of what it swaps in."""
+    below = [c for c in ex.checks if c.target in check.swap and c is not check]
+    return 1 + max((_level(c, ex) for c in below), default=0) if check.swap else 0
+
+
+def _task(item: Item) -> Task:
+    return Task(item.index, item.exercise, item.check.name, dict(item.params))
+
+
+def _code(exercise: str, filename: str, chunks) -> Code:
+    return Code(exercise, filename, tuple(chunks))
+
+
+def _chunks(source: sources.Source) -> tuple[tuple[int, str], ...]:
+    """The code to compile and run piece by piece: each notebook cell on its own, a file whole."""
+    chunks = getattr(source, "chunks", None)
+    if chunks:
+        return tuple(chunks)
+    if not source.cell_starts:
+        return ((1, source.text),)
+    lines = source.text.splitlines(keepends=True)
+    starts = [first for first, _ in source.cell_starts] + [len(lines) + 1]
+    return tuple((first, "".join(lines[first - 1:end - 1])) for first, end in zip(starts, starts[1:]))
 
 
 def _read_text(path: Path) -> str | None:
@@ -155,5 +283,3 @@ def _read_text(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except OSError:
         return None
-
-

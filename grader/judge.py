@@ -12,7 +12,7 @@ from pathlib import Path
 from . import paths, sources, specs
 from .compare import as_array, compare
 from .results import CheckResult, Curve
-from .runner import Reply
+from .protocol import Failure, Reply
 from .spec import Item
 
 INF = float("inf")
@@ -26,9 +26,8 @@ def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *, ow
           stubs: Path = paths.EXERCISES) -> CheckResult:
     """Score one item from the reference's reply and the student's."""
     check = item.check
-    if got.error:
-        status, text = _error_text(got.error, item, source, stubs)
-        return zero(item, status, text)
+    if got.failure:
+        return zero(item, got.failure.status, _failure_text(got.failure, item, source, stubs))
     verdicts = [compare(output, expected.outputs.get(output.name), got.outputs.get(output.name),
                         problem=got.problems.get(output.name, "" if output.name in got.outputs else "missing"),
                         params=item.params)
@@ -38,8 +37,6 @@ def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *, ow
     if not failed:
         return CheckResult(item.name, item.points, item.points, True, item.hidden, "passed", "passed", deviation)
     lines = [f"Checked {check.about or check.target}{_case_text(item)}."] + failed
-    if own_helpers and check.swap:
-        lines.append(_own_helpers_note(check))
     curves = tuple(_curve(output, expected.outputs.get(output.name), got.outputs.get(output.name), v, item.params)
                    for output, v in zip(check.outputs, verdicts) if not v.passed and v.index is not None)
     return CheckResult(item.name, 0.0, item.points, False, item.hidden, "\n".join(lines), "failed", deviation,
@@ -64,39 +61,38 @@ def _unit(output, n: int, params) -> str:
 
 
 def _case_text(item: Item) -> str:
+    """The case's own parameters; a hidden case's stay hidden."""
     if not item.case.params:
         return ""
+    if item.hidden:
+        return " on a hidden case"
     return " with " + ", ".join(f"{k}={v}" for k, v in item.case.params.items())
 
 
-def _own_helpers_note(check) -> str:
-    return (f"Note: this self-check runs {check.target} with your own {', '.join(check.swap)}; "
-            f"when your instructor grades, it runs with correct ones, so only {check.target} itself counts.")
-
-
-STATUS = {"not attempted": "not attempted", "missing": "failed", "limit": "limit"}
-
-
-def _error_text(error: dict, item: Item, source: sources.Source, stubs: Path) -> tuple[str, str]:
-    kind, message = error.get("kind", "error"), error.get("message", "")
-    where = source.locate(error.get("where", ""))
-    if kind == "not attempted":
-        inside = where.split(", in ")[-1] if where else ""
-        if inside != item.check.target and inside in specs.exercise(item.exercise).targets:
-            message += f" ({inside} raises NotImplementedError)"
-        return STATUS[kind], message
-    if kind == "syntax":
-        return "error", f"syntax error{' at ' + where if where else ''}: {message}"
-    if kind == "signature":
+def _failure_text(failure: Failure, item: Item, source: sources.Source, stubs: Path) -> str:
+    """The message for an item whose code failed: what, where (a notebook's cell and line), the student's frames."""
+    where = source.locate(f"line {failure.line}") if failure.line else ""
+    if failure.function and where:
+        where += f", in {failure.function}"
+    message = failure.message
+    if failure.kind == "not attempted":
+        function = failure.function
+        if function and function != item.check.target and function in specs.exercise(item.exercise).targets:
+            message += f" ({function} raises NotImplementedError)"
+        return message
+    if failure.kind == "syntax":
+        return f"syntax error{' at ' + where if where else ''}: {message}"
+    if failure.kind == "signature":
         stub = stub_signature(stubs / f"{item.exercise}.py", item.check.target)
-        return "error", message + (f"; the exercise defines it as {stub}" if stub else "")
+        return message + (f"; the exercise defines it as {stub}" if stub else "")
     text = f"Checked {item.check.about or item.check.target}{_case_text(item)}.\n{message}"
     if where:
         text += f" ({where})"
-    trace = source.locate(error.get("trace", ""))
-    if trace and kind in ("exception", "return", "limit", "exit"):
-        text += "\n" + trace.rstrip()
-    return STATUS.get(kind, "error"), text
+    if failure.trace and failure.kind in ("exception", "return", "limit", "exit", "load"):
+        frames = "".join(f'  File "{source.filename}", {source.locate(f"line {line}")}, in {function}\n'
+                         + (f"    {code}\n" if code else "") for line, function, code in failure.trace)
+        text += "\n" + frames.rstrip()
+    return text
 
 
 def stub_signature(stub: Path, name: str) -> str:

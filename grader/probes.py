@@ -1,7 +1,7 @@
 """Building blocks for probes: how a check exercises its target and reads the result.
 
 Probes run in the child process, next to student code. They return raw values by
-output name; the worker turns those into plain data and the grading process
+output name; the child turns those into plain data and the grading process
 compares them. A value a probe cannot read is a ``Missing`` with the reason.
 """
 from __future__ import annotations

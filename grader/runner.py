@@ -1,240 +1,438 @@
-"""The grading process's side of running code: sandboxed children and their replies.
+"""The grading process's side of running code: children, their replies, their output, their limits.
 
-Children are forked from a fork server that has torch, NumPy and matplotlib loaded,
-so each costs milliseconds instead of the seconds an import of torch takes. The
-grading process sends a child plain values, reads back JSON with a size cap,
-validates it, and enforces the wall-clock limits: per check and per submission.
-A child that hangs, crashes or sends nonsense costs the items it stopped, and the
-remaining items run in a fresh child.
+A ``Runner`` runs a ``Job`` (protocol.py) in a child and returns what came back for each
+of its tasks. On Linux children are forks of a fork template (forkserver.py) that has
+torch loaded, isolated by sandbox.py; elsewhere each child is a fresh interpreter
+(``python -m grader.child``). The grading process writes the job into a pipe only the
+child reads, reads replies with caps on their size and depth, captures the code's
+output through pipes it holds, and enforces the wall-clock limits per check and per
+submission. A child that hangs, crashes, floods or sends nonsense costs the task it
+stopped (and, when its top-level code is to blame, the rest of that exercise); the
+tasks left run in a fresh child.
 """
 from __future__ import annotations
 
-import json
 import os
-import shutil
+import pickle
+import queue
+import selectors
 import signal
-import tempfile
+import subprocess
+import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from . import paths, sandbox, specs, worker
-from .forkserver import ForkServer, ServerGone
-from .sandbox import Limits
+from . import paths, protocol
+from .protocol import Failure, Job, Limits, Malformed, Reply
 
-PRELOAD = ["grader.warmup", "grader.worker", *specs.MODULES]  # imported once, before any fork
-MAX_MESSAGE = 32 * 1024 * 1024
-START_SECONDS = 60.0  # for the fork server to come up and the child to enter its sandbox
-OUTPUT_SHOWN = 4000
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What came back for one item, validated: outputs as plain data, or an error."""
-
-    outputs: dict = field(default_factory=dict)
-    problems: dict = field(default_factory=dict)
-    error: dict | None = None
+START_SECONDS = 60.0  # for the fork template to come up
+OUTPUT_SHOWN = 4000  # characters of a child's output kept for the report, per exercise
+MAX_RESULTS = 8 << 20  # bytes of results one submission may send in all
+PORTABLE = sys.platform != "linux"
 
 
 @dataclass
 class Run:
-    """Everything the children running one exercise of a submission gave back."""
+    """What came back for the tasks of one or more jobs of one submission."""
 
-    replies: dict[int, Reply] = field(default_factory=dict)
-    sandbox: dict = field(default_factory=dict)
-    output: str = ""
+    replies: dict = field(default_factory=dict)  # (exercise, key) -> Reply
+    output: dict = field(default_factory=dict)  # exercise -> the first characters its code printed
+    sandbox: dict = field(default_factory=dict)  # the protections in force
+    received: int = 0  # bytes of results received
 
 
 class _Stop(Exception):
-    """The child stopped answering; ``error`` is what the current item gets, and ``scope`` which
-    other items too: none, the rest of its exercise ("exercise"), or everything left ("all")."""
+    """The child stopped answering: ``failure`` goes to the task it was on; ``exercise``: to the rest of that
+    exercise's tasks in this child too."""
 
-    def __init__(self, error: dict, scope: str = ""):
-        self.error, self.scope = error, scope
-
-
-def _error(kind: str, message: str) -> dict:
-    return {"kind": kind, "message": message}
+    def __init__(self, failure: Failure, exercise: bool = False):
+        self.failure, self.exercise = failure, exercise
 
 
 class Runner:
-    """Runs exercise items of one submission in sandboxed children; thread-safe."""
+    """Runs jobs in children; thread-safe. ``isolate``: sandbox children where the machine allows it."""
 
-    def __init__(self, limits: Limits = Limits(), *, isolate: bool = True):
+    def __init__(self, limits: Limits = Limits(), *, isolate: bool = True, imports: tuple[str, ...] = (),
+                 parallel: int | None = None):
         self.limits = limits
-        self.isolate = isolate  # as root: a user of its own, no network, the project read-only
+        self.isolate = isolate
+        self.imports = imports  # modules the template loads besides torch and NumPy (matplotlib for plots)
+        self.parallel = max(1, parallel or os.cpu_count() or 1)
+        self._slots = threading.BoundedSemaphore(self.parallel)
         self._lock = threading.Lock()
-        self._server: ForkServer | None = None
-        self._free: list[int] = []
-        self._slots = 0
-        sandbox.undumpable()
+        self._server = None
+        self._users = None
+        if not PORTABLE:
+            from . import sandbox
 
-    def _fork_server(self) -> ForkServer:
-        """The fork server, started on first use and again if it has stopped."""
+            sandbox.undumpable()
+            self._users = sandbox.Users()
+
+    # The fork template.
+
+    def _fork_server(self):
+        """The fork template, started on first use and again if it has stopped."""
+        from .forkserver import ForkServer
+
         with self._lock:
             if self._server is None or not self._server.alive:
+                from . import specs
+
                 env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(
-                    filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")])))
-                self._server = ForkServer(PRELOAD, env)
+                    filter(None, [str(paths.PACKAGE.parent), os.environ.get("PYTHONPATH")])))
+                preload = ["numpy", "torch", *self.imports, "grader.child", *specs.MODULES]
+                self._server = ForkServer(preload, env, isolate=self.isolate, allow=allowed())
             return self._server
 
+    def start(self) -> None:
+        """Start the fork template now, so that it loads while the grading process does other work."""
+        if not PORTABLE:
+            self._fork_server()
+
+    def isolation(self) -> dict:
+        """How children are isolated: {"user": "root" | "namespace"}, or {"none": why not}."""
+        if PORTABLE:
+            return {"none": f"no isolation is written for {sys.platform}"}
+        try:
+            return self._fork_server().ready(START_SECONDS)
+        except Exception as exc:  # ServerGone
+            return {"none": str(exc)}
+
     def close(self) -> None:
-        """Stop the fork server (it also stops on its own when this process ends)."""
+        """Stop the fork template (it also stops on its own when this process ends)."""
         with self._lock:
             if self._server is not None:
                 self._server.close()
                 self._server = None
 
-    def run(self, tasks: list[worker.Task], *, hidden: dict, deadline: float | None = None) -> dict[str, Run]:
-        """Run one submission's tasks (one per exercise) in a child; every item of every task gets a Reply.
+    # Running jobs.
 
-        A task's ``reference`` is the reference's source, for checks that swap in its helpers. When a
-        child stops answering, the items left run in a fresh one.
-        """
-        runs = {task.exercise: Run() for task in tasks}
-        pending = [(task.exercise, i) for task in tasks for i in task.items]
-        deadline = deadline or time.monotonic() + self.limits.seconds_per_submission
-        while pending:
-            left: dict[str, list[int]] = {}
-            for exercise, i in pending:
-                left.setdefault(exercise, []).append(i)
-            job = worker.Job(tuple(replace(task, items=tuple(left[task.exercise])) for task in tasks
-                                   if task.exercise in left), hidden, self.limits)
-            self._child(runs, job, pending, deadline)
-        return runs
+    def run_all(self, jobs: list[Job], deadline: float) -> list[Run]:
+        """Run jobs (of one submission) side by side; every task of every job gets a Reply in its job's Run."""
+        if len(jobs) <= 1:
+            return [self.run(job, deadline) for job in jobs]
+        with ThreadPoolExecutor(min(self.parallel, len(jobs))) as pool:
+            return list(pool.map(lambda job: self.run(job, deadline), jobs))
 
-    def _child(self, runs: dict[str, Run], job: worker.Job, pending: list, deadline: float) -> None:
-        slot = self._take_slot()
-        uid = sandbox.child_uid(slot) if self.isolate else None
-        workdir = tempfile.mkdtemp(prefix="gdgrader-")
-        if uid is not None:
-            os.chown(workdir, uid, uid)
-        job = replace(job, workdir=workdir, uid=uid)
-        server, pid, receive = None, None, None
+    def run(self, job: Job, deadline: float, run: Run | None = None) -> Run:
+        """Run one job; when a child stops answering, the tasks left run in a fresh one."""
+        run = run or Run()
+        left = list(job.tasks)
+        while left:
+            if time.monotonic() >= deadline:
+                stop = _limit(f"time limit per submission ({self.limits.seconds_per_submission:g} s) hit")
+                for task in left:
+                    run.replies[task.exercise, task.key] = Reply(failure=stop)
+                break
+            part = replace(job, tasks=tuple(left), limits=self.limits)
+            with self._slots:
+                self._child(part, left, deadline, run)
+        return run
+
+    def _child(self, job: Job, left: list, deadline: float, run: Run) -> None:
         try:
-            server = self._fork_server()
-            pid, receive = server.start(job, START_SECONDS)
-            self._exchange(runs, job, (server, pid), receive, pending, deadline)
-        except ServerGone as exc:
-            _fail(runs, pending, _error("crash", f"the grader could not start a process for the code: {exc}"))
-        finally:
-            sandbox.end(pid, uid)
-            if receive is not None:
-                receive.close()
-            if pid is not None:
-                server.wait(pid, 2)  # reaped: nothing of this child is left running
-                server.forget(pid)
-            for task in job.tasks:
-                runs[task.exercise].output += _read_output(os.path.join(workdir, f"{task.exercise}.txt"))
-            shutil.rmtree(workdir, ignore_errors=True)
-            self._give_slot(slot)
-
-    def _exchange(self, runs, job, process, receive, pending, deadline) -> None:
-        numbers = {task.exercise: n for n, task in enumerate(job.tasks)}
+            process = _Spawned(job) if PORTABLE else self._forked(job)
+        except Exception as exc:  # the template is gone, or the machine is out of processes
+            failure = Failure("crash", f"the grader could not start a process for the code: {exc}")
+            for task in left:
+                run.replies[task.exercise, task.key] = Reply(failure=failure)
+            left.clear()
+            return
         try:
-            hello = self._receive(process, receive, START_SECONDS, deadline, phase="start")
-            protections = {k: str(v) for k, v in hello.get("sandbox", {}).items()} if "sandbox" in hello else {}
-            for task in job.tasks:
-                runs[task.exercise].sandbox = protections
-            while pending:
-                exercise, index = pending[0]
-                tag = {"task": numbers[exercise], "item": index}
-                message = self._receive(process, receive, self.limits.seconds_per_check, deadline, phase="load")
-                if message == {**tag, "loaded": True}:
-                    message = self._receive(process, receive, self.limits.seconds_per_check, deadline, phase="call")
-                reply = _validate(message, tag)
-                if reply is None:  # out of step: this child can no longer be believed
-                    raise _Stop(_error("protocol", "the process running the code sent a malformed result"))
-                runs[exercise].replies[index] = reply
-                pending.pop(0)
-                if reply.error and message.get("fatal"):
-                    _fail(runs, pending, reply.error, exercise)
+            self._exchange(process, job, left, deadline, run)
         except _Stop as stop:
-            exercise, index = pending.pop(0)
-            runs[exercise].replies[index] = Reply(error=stop.error)
-            if stop.scope:
-                _fail(runs, pending, stop.error, None if stop.scope == "all" else exercise)
+            task = left.pop(0)
+            run.replies[task.exercise, task.key] = Reply(failure=stop.failure)
+            if stop.exercise:
+                for other in [t for t in left if t.exercise == task.exercise]:
+                    left.remove(other)
+                    run.replies[other.exercise, other.key] = Reply(failure=stop.failure)
+        finally:
+            process.end()
+            for exercise, text in process.output.items():
+                if text:
+                    run.output[exercise] = _cut(run.output.get(exercise, "") + text)
 
-    def _receive(self, process, receive, seconds: float, deadline: float, phase: str) -> dict:
-        left = deadline - time.monotonic()
-        wait = min(seconds, max(left, 0.0))
-        if not receive.poll(wait):
-            if left <= seconds:
-                raise _Stop(_error("limit", f"time limit per submission ({self.limits.seconds_per_submission:g} s) hit"),
-                            "all")
-            if phase == "load":
-                raise _Stop(_error("limit", f"the file's top-level code ran past the time limit "
-                                            f"({self.limits.seconds_per_check:g} s)"), "exercise")
-            raise _Stop(_error("limit", f"time limit per check ({self.limits.seconds_per_check:g} s) hit"))
+    def _forked(self, job: Job):
+        server = self._fork_server()
+        ready = server.ready(START_SECONDS)
+        if "user" in ready and ready["user"] == "root":
+            job = replace(job, uid=self._users.take())
+        return _Forked(server, job)
+
+    def _exchange(self, process, job: Job, left: list, deadline: float, run: Run) -> None:
+        limits = self.limits
+        loading = True  # whether the child is on the head task's top-level code (before its "loaded")
+        started = time.monotonic()
+        hello = False
+        while left:
+            task = left[0]
+            now = time.monotonic()
+            check_deadline = started + (START_SECONDS if not hello else limits.seconds_per_check)
+            wait = min(check_deadline, deadline) - now
+            if wait <= 0:
+                process.kill()
+                if deadline <= check_deadline:
+                    raise _Stop(_limit(f"time limit per submission ({limits.seconds_per_submission:g} s) hit"))
+                if not hello:
+                    raise _Stop(Failure("crash", "the process running the code did not start in time"))
+                if loading:
+                    raise _Stop(_limit(f"the file's top-level code ran past the time limit "
+                                       f"({limits.seconds_per_check:g} s)"), exercise=True)
+                raise _Stop(_limit(f"time limit per check ({limits.seconds_per_check:g} s) hit"))
+            event = process.next(wait)
+            if event is None:
+                continue
+            kind, value = event
+            if kind == "output":
+                if process.printed > limits.output_kb * 1024:
+                    process.kill()
+                    raise _Stop(_limit("output limit hit: the code printed too much"))
+                continue
+            if kind == "exit":
+                raise _Stop(value, exercise=loading)
+            run.received += len(value)
+            if run.received > MAX_RESULTS:
+                process.kill()
+                raise _Stop(_limit(f"the results were larger than {MAX_RESULTS >> 20} MB in all"))
+            try:
+                message = protocol.parse(value)
+                if "hello" in message and not hello:
+                    hello, started = True, time.monotonic()
+                    run.sandbox = {protocol.clean(k, 40): protocol.clean(v, 200)
+                                   for k, v in dict(message["hello"]).items()}
+                elif message.get("loaded") == task.key and loading and hello:
+                    loading = False
+                elif message.get("result") == task.key and hello:
+                    run.replies[task.exercise, task.key] = protocol.reply(message)
+                    left.pop(0)
+                    loading, started = True, time.monotonic()
+                else:
+                    raise Malformed("a result out of step")
+            except (Malformed, TypeError, ValueError) as exc:
+                process.kill()
+                raise _Stop(Failure("protocol", f"the process running the code sent {exc}")) from None
+
+
+class _Forked:
+    """A child forked from the fork template, with its pipes."""
+
+    def __init__(self, server, job: Job):
+        self.server, self.output, self.printed = server, {code.exercise: "" for code in job.codes}, 0
+        job_read, job_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        outputs = [os.pipe() for _ in job.codes]
+        theirs = [job_read, reply_write, *(w for _, w in outputs)]
         try:
-            raw = receive.recv_bytes(MAX_MESSAGE)
-        except EOFError:
-            raise _Stop(_ended(process), "" if phase == "call" else "exercise") from None
+            self.pid, self.pidfd = server.start(theirs, START_SECONDS)
+        except BaseException:
+            for fd in [job_write, reply_read, *(r for r, _ in outputs)]:
+                os.close(fd)
+            raise
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        self.status = None
+        self.selector = selectors.DefaultSelector()
+        os.set_blocking(reply_read, False)
+        self.selector.register(reply_read, selectors.EVENT_READ, "reply")
+        for code, (read, _) in zip(job.codes, outputs):
+            os.set_blocking(read, False)
+            self.selector.register(read, selectors.EVENT_READ, code.exercise)
+        self.selector.register(self.pidfd, selectors.EVENT_READ, "exit")
+        self.frames = _Frames()
+        self._send(job_write, pickle.dumps(job))
+
+    def _send(self, fd: int, data: bytes) -> None:
+        """Write the job, giving up if the child does not read it (it died) in time."""
+        os.set_blocking(fd, False)
+        view, limit = memoryview(data), time.monotonic() + START_SECONDS
+        try:
+            with selectors.DefaultSelector() as writable:
+                writable.register(fd, selectors.EVENT_WRITE)
+                while view and time.monotonic() < limit:
+                    if writable.select(1.0):
+                        view = view[os.write(fd, view):]
         except OSError:
-            raise _Stop(_error("limit", f"the result was larger than {MAX_MESSAGE // 2**20} MB")) from None
+            pass  # the child is gone: its exit says why
+        finally:
+            os.close(fd)
+
+    def next(self, timeout: float):
+        """The next event: ("message", bytes), ("output", exercise), ("exit", Failure) or None."""
+        message = self.frames.pop()
+        if message is not None:
+            return "message", message
+        for key, _ in self.selector.select(timeout):
+            if key.data == "exit":
+                self._drain()
+                message = self.frames.pop()
+                if message is not None:
+                    return "message", message
+                if self.status is None:
+                    self.status = self.server.wait(self.pid, 5)
+                return "exit", _ended(self.status)
+            data = _read(key.fd)
+            if data is None:
+                continue
+            if not data:
+                self.selector.unregister(key.fd)
+                os.close(key.fd)
+            elif key.data == "reply":
+                self.frames.feed(data)
+                message = self.frames.pop()
+                return ("message", message) if message is not None else None
+            else:
+                self.printed += len(data)
+                if len(self.output[key.data]) < OUTPUT_SHOWN:
+                    self.output[key.data] += data.decode("utf-8", "replace")
+                return "output", key.data
+        return None
+
+    def _drain(self) -> None:
+        """What the child wrote into its reply pipe before it ended."""
+        for key in list(self.selector.get_map().values()):
+            if key.data == "reply":
+                while (data := _read(key.fd)) and len(self.frames.buffer) <= 2 * protocol.MAX_MESSAGE:
+                    self.frames.feed(data)
+
+    def kill(self) -> None:
         try:
-            message = json.loads(raw)
-        except ValueError:
-            message = None
-        if not isinstance(message, dict):
-            raise _Stop(_error("protocol", "the process running the code sent something unreadable"))
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def end(self) -> None:
+        """Kill the child (ending its PID namespace, and so everything it started), reap it, close its pipes."""
+        self.kill()
+        if self.status is None:
+            self.status = self.server.wait(self.pid, 5)
+        for key in list(self.selector.get_map().values()):
+            os.close(key.fd)
+        self.selector.close()
+
+
+class _Spawned:
+    """A child that is a fresh interpreter of its own (where there is no fork template)."""
+
+    def __init__(self, job: Job):
+        self.output, self.printed = {code.exercise: "" for code in job.codes}, 0
+        self.process = subprocess.Popen([sys.executable, "-m", "grader.child"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        env=dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(
+                                            filter(None, [str(paths.PACKAGE.parent), os.environ.get("PYTHONPATH")]))))
+        self.events: queue.Queue = queue.Queue()
+        threading.Thread(target=self._write, args=(pickle.dumps(job),), daemon=True).start()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self.process.stdin.write(data)
+            self.process.stdin.close()
+        except OSError:
+            pass
+
+    def _read(self) -> None:
+        frames = _Frames()
+        while data := self.process.stdout.read1(1 << 16):
+            frames.feed(data)
+            while (message := frames.pop()) is not None:
+                self.events.put(("message", message))
+        self.events.put(("exit", self.process.wait()))
+
+    def next(self, timeout: float):
+        try:
+            kind, value = self.events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if kind == "message" and value.startswith(b'{"output":'):
+            try:
+                message = protocol.parse(value)
+                exercise, text = protocol.clean(message["output"], 100), protocol.clean(message["text"], OUTPUT_SHOWN)
+            except (Malformed, KeyError):
+                return kind, value
+            self.printed += len(text)
+            if exercise in self.output:
+                self.output[exercise] = text
+            return "output", exercise
+        if kind == "exit":
+            return "exit", _ended(_status(value)) if os.name == "posix" else \
+                Failure("exit", f"the process running the code exited (status {value}) before returning a result")
+        return kind, value
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def end(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+def _status(returncode: int) -> int:
+    """A Popen return code as a wait status."""
+    return -returncode & 0x7F if returncode < 0 else (returncode & 0xFF) << 8
+
+
+class _Frames:
+    """Framed messages from a byte stream, each at most protocol.MAX_MESSAGE long."""
+
+    def __init__(self):
+        self.buffer = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+
+    def pop(self) -> bytes | None:
+        if len(self.buffer) < protocol.HEADER.size:
+            return None
+        (size,) = protocol.HEADER.unpack_from(self.buffer)
+        if size > protocol.MAX_MESSAGE:
+            self.buffer.clear()
+            return b"\xff" * 8  # unreadable: the caller reports it
+        if len(self.buffer) < protocol.HEADER.size + size:
+            return None
+        message = bytes(self.buffer[protocol.HEADER.size:protocol.HEADER.size + size])
+        del self.buffer[:protocol.HEADER.size + size]
         return message
 
-    def _take_slot(self) -> int:
-        with self._lock:
-            if self._free:
-                return self._free.pop()
-            self._slots += 1
-            return self._slots - 1
 
-    def _give_slot(self, slot: int) -> None:
-        with self._lock:
-            self._free.append(slot)
-
-
-def _fail(runs: dict[str, Run], pending: list, error: dict, exercise: str | None = None) -> None:
-    """Give ``error`` to the items left of ``exercise`` (of every exercise when None)."""
-    for entry in [e for e in pending if exercise in (None, e[0])]:
-        pending.remove(entry)
-        runs[entry[0]].replies[entry[1]] = Reply(error=error)
+def _read(fd: int) -> bytes | None:
+    """What a pipe has now: bytes, b"" at its end, or None when there is nothing yet."""
+    try:
+        return os.read(fd, 1 << 16)
+    except (BlockingIOError, InterruptedError):
+        return None
+    except OSError:
+        return b""
 
 
-def _ended(process) -> dict:
-    server, pid = process
-    status = server.wait(pid, 2)
+def _limit(message: str) -> Failure:
+    return Failure("limit", message)
+
+
+def _ended(status: int | None) -> Failure:
     if status is None or os.WIFSIGNALED(status):
         name = signal.Signals(os.WTERMSIG(status)).name if status is not None else "a signal"
         causes = {"SIGXCPU": "the CPU time limit", "SIGKILL": "a limit (memory?)", "SIGSEGV": "a crash"}
-        return _error("crash", f"the process running the code was ended by {name} "
-                               f"({causes.get(name, 'a signal')})")
+        return Failure("crash", f"the process running the code was ended by {name} ({causes.get(name, 'a signal')})")
     code = os.waitstatus_to_exitcode(status)
-    return _error("exit", f"the process running the code exited (status {code}) before returning a result: "
-                          "a function must return, not exit")
+    return Failure("exit", f"the process running the code exited (status {code}) before returning a result: "
+                           "a function must return, not exit")
 
 
-def _validate(message: dict, tag: dict) -> Reply | None:
-    """The reply for the item ``tag`` names if the message is well formed, else None."""
-    if message.get("task") != tag["task"] or message.get("item") != tag["item"]:
-        return None
-    error = message.get("error")
-    if error is not None:
-        if not isinstance(error, dict) or not all(isinstance(v, str) for v in error.values()):
-            return None
-        return Reply(error={k: v[:2000] for k, v in error.items()})
-    outputs, problems = message.get("outputs"), message.get("problems")
-    if not isinstance(outputs, dict) or not isinstance(problems, dict):
-        return None
-    if not all(isinstance(v, str) for v in problems.values()):
-        return None
-    return Reply(outputs=outputs, problems={k: v[:500] for k, v in problems.items()})
+def _cut(text: str) -> str:
+    return text[:OUTPUT_SHOWN] + ("\n[output cut]" if len(text) > OUTPUT_SHOWN else "")
 
 
-def _read_output(path: str) -> str:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(OUTPUT_SHOWN + 1)
-    except OSError:
-        return ""
-    text = data[:OUTPUT_SHOWN].decode("utf-8", "replace")
-    return text + ("\n[output cut]" if len(data) > OUTPUT_SHOWN else "")
+def allowed() -> list[str]:
+    """What a sandboxed child may read: the Python installation, its packages, and the grader package."""
+    prefixes = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
+    found = {os.path.realpath(p) for p in prefixes} | {str(paths.PACKAGE)}
+    for entry in sys.path:
+        real = os.path.realpath(entry) if entry else ""
+        if real and os.path.isdir(real) and ("site-packages" in real or "dist-packages" in real
+                                             or any(real.startswith(os.path.realpath(p) + os.sep) for p in prefixes)):
+            found.add(real)
+    return sorted(found)

@@ -1,10 +1,24 @@
-"""Limits for the child process that runs student code, and cleaning up after it.
+"""Linux isolation for the processes that run code, built from namespaces: an allow-list, not a deny-list.
 
-The child puts itself in a new session (so its whole process group can be ended),
-sends its output to a capped file in its own working directory, and takes memory,
-CPU, file-size and core limits. When the grader runs as root, the child also leaves
-the network, sees the project read-only with the reference solutions and hidden
-cases hidden, and drops to a user id of its own with no way to gain privileges back.
+The fork template (see forkserver.py) calls ``prepare`` once, after its imports and
+before any job: it moves into a mount namespace whose root is a fresh, read-only tmpfs
+holding only what code needs to run: the Python installation, the grader package, the
+system's libraries, a few files of /etc and harmless devices. Nothing else of the
+machine or of the course (solutions, hidden cases, submissions, reports) is there to be
+seen. As root it does so directly; otherwise it first enters a user namespace of its own
+(unprivileged user namespaces), where it may do the same.
+
+Each child then gets, in ``enter``: a PID namespace of its own (it is process 1 there,
+so ending it ends every process it started, setsid and zombies included, and it can
+name no process outside), its own mount, network (no network at all) and IPC
+namespaces, a private, size-capped /tmp (its working directory) and /dev/shm, its own
+/proc, and a user it cannot leave: as root a user id never reused within a run, without
+root a user of its own user namespace with no capabilities; no way to gain privileges
+back; and resource limits.
+
+Why not bubblewrap or nsjail: they start a new program, and a child must instead be a
+fork of a process that has torch loaded (importing torch takes ~1.6 s; a fork takes
+milliseconds). The same kernel calls they make are made here, in about 200 lines.
 """
 from __future__ import annotations
 
@@ -12,67 +26,194 @@ import ctypes
 import os
 import resource
 import signal
-import sys
-import time
-from dataclasses import dataclass
+import tempfile
 
-OUTPUT = "output.txt"  # the child's stdout and stderr before its first exercise, in its working directory
-UID_BASE = 2_000_000_000  # user ids handed to children: no account, no files, nothing to gain
-CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+from .protocol import Limits
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = \
+    1, 2, 4, 8, 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+UID_BASE = 2_000_000_000  # user ids handed to children as root: no account, no files
+INSIDE = 1000  # the child's user id inside its own user namespace (without root)
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf")
+DEVICES = ("null", "zero", "full", "random", "urandom")
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Per-child limits; a limit that is hit costs the items it stopped."""
-
-    seconds_per_check: float = 10.0
-    seconds_per_submission: float = 120.0
-    memory_mb: int = 1024  # address space the child may add to what it starts with
-    output_kb: int = 1024  # captured output, and any file the child writes
-    processes: int = 32  # processes and threads of the child's own user (when dropped)
-
-    def describe(self) -> str:
-        return (f"{self.seconds_per_check:g} s per check, {self.seconds_per_submission:g} s per submission, "
-                f"{self.memory_mb} MB of memory, {self.output_kb} KB of output")
+class Unavailable(Exception):
+    """Isolation cannot be set up here; the message names what is missing."""
 
 
 def _libc():
-    return ctypes.CDLL(None, use_errno=True)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return libc
 
 
-def enter(limits: Limits, workdir: str) -> None:
-    """Run first in the child: session, captured output, working directory, resource limits."""
-    os.setsid()
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    os.chdir(workdir)
-    capture(OUTPUT)
-    os.environ.update(HOME=workdir, TMPDIR=workdir, MPLCONFIGDIR=workdir)
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise Unavailable(f"{what}: {os.strerror(errno)}")
+
+
+def _mount(libc, source, target, kind, flags, data=None) -> None:
+    encode = (lambda text: text.encode() if text is not None else None)
+    _check(libc.mount(encode(source), encode(target), encode(kind), flags, encode(data)),
+           f"mount {kind or source or ''} on {target}")
+
+
+def _syscalls() -> tuple[int, int]:
+    """(pivot_root, capset) numbers for this machine."""
+    machine = os.uname().machine
+    if machine == "x86_64":
+        return 155, 126
+    if machine in ("aarch64", "arm64"):
+        return 41, 91
+    raise Unavailable(f"no namespace support written for {machine}")
+
+
+# The template: once, before any job.
+
+def prepare(allow: list[str]) -> dict:
+    """Enter a namespace whose whole file system is ``allow`` (read-only), the libraries, /etc's basics and /dev's
+    harmless devices. Returns how children will be isolated ({"user": "root" or "namespace"}); raises Unavailable."""
+    libc = _libc()
+    if os.geteuid() == 0:
+        _check(libc.unshare(CLONE_NEWNS), "a mount namespace")
+        mode = "root"
+    else:
+        uid, gid = os.geteuid(), os.getegid()
+        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "a user namespace (unprivileged user namespaces)")
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"0 {uid} 1")
+        _write("/proc/self/gid_map", f"0 {gid} 1")
+        mode = "namespace"
+    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+    new = tempfile.mkdtemp(prefix="gdgrader-root-")
+    _mount(libc, "tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
+    system = [p for p in ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin") if os.path.lexists(p)]
+    etc = [os.path.join("/etc", name) for name in ETC if os.path.exists(os.path.join("/etc", name))]
+    for path in dict.fromkeys([*system, *etc, *allow]):
+        _bind(libc, new, path)
+    os.mkdir(os.path.join(new, "dev"), 0o755)
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            open(os.path.join(new, "dev", name), "x").close()
+            _mount(libc, f"/dev/{name}", os.path.join(new, "dev", name), None, MS_BIND)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, os.path.join(new, "dev", name))
+    for folder in ("dev/shm", "tmp", "proc"):
+        os.makedirs(os.path.join(new, folder), 0o755, exist_ok=True)
+    # The machine's /proc stays mounted under the children's own, so that they may mount one (the kernel asks
+    # for a visible proc before a user namespace mounts another); each child covers it at once.
+    _mount(libc, "/proc", os.path.join(new, "proc"), None, MS_BIND | MS_REC)
+    pivot, _ = _syscalls()
+    old = os.path.join(new, ".old")
+    os.mkdir(old)
+    _check(libc.syscall(pivot, new.encode(), old.encode()), "pivot_root")
+    os.chdir("/")
+    _check(libc.umount2(b"/.old", MNT_DETACH), "unmount the old root")
+    os.rmdir("/.old")
+    _mount(libc, None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    return {"user": mode}
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+    except OSError as exc:
+        raise Unavailable(f"{path}: {exc.strerror}") from None
+
+
+def _bind(libc, new: str, path: str) -> None:
+    """Make ``path`` (and the links on the way to it) appear in the new root, read-only."""
+    path = os.path.abspath(path)
+    parts = path.strip("/").split("/")
+    here = "/"
+    for i, part in enumerate(parts):
+        here = os.path.join(here, part)
+        inside = new + here
+        if os.path.islink(here):
+            if not os.path.lexists(inside):
+                os.symlink(os.readlink(here), inside)
+            _bind(libc, new, os.path.join(os.path.dirname(here), os.readlink(here)) + "/" + "/".join(parts[i + 1:]))
+            return
+        if i < len(parts) - 1:
+            if not os.path.isdir(inside):
+                os.mkdir(inside, 0o755)
+            continue
+        if os.path.ismount(inside) or (os.path.lexists(inside) and not os.path.isdir(inside)):
+            return  # already there
+        if os.path.isdir(here):
+            os.makedirs(inside, 0o755, exist_ok=True)
+        else:
+            open(inside, "x").close()
+        _mount(libc, here, inside, None, MS_BIND | MS_REC)
+        kept = os.statvfs(here).f_flag & (os.ST_NOEXEC | os.ST_NOSUID | os.ST_NODEV)  # a user namespace keeps these
+        _mount(libc, None, inside, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
+               | (MS_NOEXEC if kept & os.ST_NOEXEC else 0))
+
+
+def own_pid_namespace() -> int:
+    """A handle on this process's PID namespace, to start each child in a fresh one (see ``next_in_new_pid``)."""
+    return os.open("/proc/self/ns/pid", os.O_RDONLY)
+
+
+def next_in_new_pid(handle: int) -> None:
+    """Make the next fork the first process of a new PID namespace."""
+    libc = _libc()
+    _check(libc.setns(handle, CLONE_NEWPID), "back to the template's PID namespace")
+    _check(libc.unshare(CLONE_NEWPID), "a PID namespace")
+
+
+# Each child: first thing after the fork.
+
+def enter(limits: Limits, user: str, uid: int | None) -> None:
+    """Isolate this child (the first process of its PID namespace) and limit it; see the module's docstring."""
+    libc = _libc()
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "the child's namespaces")
+    _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    size = max(limits.output_kb, 1024) * 1024
+    _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size},nr_inodes=4096")
+    _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=1m,nr_inodes=64")
+    os.chdir("/tmp")
+    if user == "root":
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)  # from root to a user of its own: every capability goes
+    else:
+        outside_uid, outside_gid = os.geteuid(), os.getegid()
+        _check(libc.unshare(CLONE_NEWUSER), "the child's user namespace")
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{INSIDE} {outside_uid} 1")
+        _write("/proc/self/gid_map", f"{INSIDE} {outside_gid} 1")
+        os.setresgid(INSIDE, INSIDE, INSIDE)
+        os.setresuid(INSIDE, INSIDE, INSIDE)
+        _drop_capabilities(libc)
+    _limit(resource.RLIMIT_NPROC, limits.processes)  # counted for this child's user alone
+    _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no new privileges")
+    limit(limits)
+
+
+def _drop_capabilities(libc) -> None:
+    _, capset = _syscalls()
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()
+    _check(libc.syscall(capset, header, data), "dropping capabilities")
+
+
+def limit(limits: Limits) -> None:
+    """Resource limits any child takes, isolated or not; the parent's death ends it."""
+    _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writing past the cap fails with EFBIG instead
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    cpu = int(limits.seconds_per_submission) + 1
-    _limit(resource.RLIMIT_CPU, cpu)
+    _limit(resource.RLIMIT_CPU, int(limits.seconds_per_submission) + 1)
     _limit(resource.RLIMIT_FSIZE, limits.output_kb * 1024)
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_AS, _address_space() + limits.memory_mb * 1024 * 1024)
-
-
-def capture(name: str) -> None:
-    """Send stdout and stderr to the file ``name`` in the working directory."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    os.close(out)
-    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
-    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
 
 
 def _limit(which: int, value: int) -> None:
@@ -90,145 +231,40 @@ def _address_space() -> int:
     return 0
 
 
-def isolate(uid: int | None, processes: int, *, hide: tuple[str, ...] = (), readonly: str = "",
-            reveal: tuple[str, ...] = ()) -> dict:
-    """As root: leave the network, hide ``hide``, make ``readonly`` read-only, become ``uid``.
+class Users:
+    """User ids for children as root: one per child, never reused within a run (a random start, counting up)."""
 
-    ``reveal`` are the folders the code must read as ``uid`` (Python, its packages, the
-    project): where one sits under a folder closed to other users (a home or /root at
-    0700, a private temporary folder), the child sees that folder with just the way
-    to them in it.
+    def __init__(self):
+        self._next = UID_BASE + int.from_bytes(os.urandom(4), "big") % 1_000_000_000
 
-    Returns the protections actually in force, as the report shows them.
-    """
-    libc = _libc()
-    root = uid is not None and os.geteuid() == 0
-    network = root and libc.unshare(CLONE_NEWNET) == 0
-    files = root and libc.unshare(CLONE_NEWNS) == 0 and _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    if files:
-        files &= _reveal(libc, reveal)
-        for path in hide:
-            if os.path.isdir(path):
-                files &= _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                                "size=4k,mode=000")
-        if readonly:
-            files &= _mount(libc, readonly, readonly, None, MS_BIND | MS_REC) and \
-                _mount(libc, None, readonly, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
-    if root:
-        _limit(resource.RLIMIT_NPROC, processes)
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
-    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after setuid, which clears it
-    return {
-        "process": "a child of its own per submission, ended with its process group",
-        "user": f"uid {os.getuid()} (unprivileged, no account)" if root else f"uid {os.getuid()} (the grader's own)",
-        "network": "none" if network else "not isolated (needs root)",
-        "files": "project read-only; reference solutions and hidden cases hidden" if files
-                 else "not isolated (needs root): changes to the grader's files are detected and undone",
-    }
-
-
-def _reveal(libc, folders: tuple[str, ...]) -> bool:
-    """Open a way to each folder for any user, in this mount namespace only; see ``isolate``."""
-    folders = tuple(os.path.realpath(f) for f in folders if os.path.isdir(f))
-    for _ in range(64):  # each round opens the outermost closed folders; nested ones come next round
-        closed: dict[str, set[str] | None] = {}
-        for folder in folders:
-            parts = folder.split(os.sep)[1:]
-            for depth in range(1, len(parts) + 1):
-                here, last = os.sep + os.sep.join(parts[:depth]), depth == len(parts)
-                need = 0o005 if last else 0o001  # read and enter the folder itself; enter those above it
-                if os.stat(here).st_mode & need != need:
-                    if last:
-                        closed[here] = None  # everything in it
-                    elif closed.get(here, set()) is not None:
-                        closed.setdefault(here, set()).add(parts[depth])
-                    break
-        outermost = [c for c in closed if not any(c.startswith(o + os.sep) for o in closed)]
-        if not outermost:
-            return True
-        for folder in outermost:
-            if not _open_up(libc, folder, closed[folder]):
-                return False
-    return False
-
-
-def _open_up(libc, folder: str, names: set[str] | None) -> bool:
-    """Cover ``folder`` with an empty, readable one and bind back ``names`` from it (None: all)."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        names = set(os.listdir(fd)) if names is None else names
-        if not _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755"):
-            return False
-        for name in sorted(names):
-            source, target = f"/proc/self/fd/{fd}/{name}", os.path.join(folder, name)
-            if os.path.islink(source):
-                os.symlink(os.readlink(source), target)
-                continue
-            if os.path.isdir(source):
-                os.mkdir(target)
-            else:
-                open(target, "x").close()
-            if not _mount(libc, source, target, None, MS_BIND | MS_REC):
-                return False
-        return _mount(libc, None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    finally:
-        os.close(fd)
-
-
-def _mount(libc, source, target, kind, flags, data=None) -> bool:
-    encode = (lambda text: text.encode() if text is not None else None)
-    return libc.mount(encode(source), encode(target), encode(kind), flags, encode(data)) == 0
-
-
-def child_uid(slot: int) -> int | None:
-    """The user id for a child in ``slot``, or None when the grader cannot switch users."""
-    if os.geteuid() != 0:
-        return None
-    return UID_BASE + (os.getpid() % 100_000) * 100 + slot
-
-
-def end(pid: int | None, uid: int | None, timeout: float = 2.0) -> None:
-    """End the child's process group and, for a child with a user of its own, every process of that user."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if pid:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        left = _processes_of(uid) if uid is not None else []
-        for other in left:
-            try:
-                os.kill(other, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        if not left or time.monotonic() > deadline:
-            return
-        time.sleep(0.01)
-
-
-def _processes_of(uid: int) -> list[int]:
-    """The live (not zombie) processes of a user."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/status") as f:
-                    status = f.read()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if int(fields.get("Uid", "-1").split()[0]) == uid and not fields.get("State", "").strip().startswith("Z"):
-                found.append(int(entry))
-    return found
+    def take(self) -> int:
+        self._next += 1
+        return self._next
 
 
 def undumpable() -> None:
     """Keep other processes of the same user from reading the grading process's memory."""
     try:
-        _libc().prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+        _libc().prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
+
+
+def describe(user: str, uid: int | None) -> dict:
+    """The protections in force for a child, as the report shows them."""
+    who = (f"uid {uid}, a user of its own (never reused in this run)" if user == "root"
+           else "a user of its own user namespace, with no capabilities")
+    return {
+        "process": "its own PID namespace: every process it starts ends with it",
+        "user": who,
+        "network": "none (a network namespace of its own)",
+        "files": "read-only: Python, its packages and the grader; read-write: a private /tmp; nothing else",
+    }
+
+
+NONE = {
+    "process": "a child process of its own, ended with its process group",
+    "user": "the grader's own",
+    "network": "not isolated",
+    "files": "not isolated: the code can read and write what the grader's user can",
+}

@@ -157,7 +157,8 @@ STYLES = {
         ("return Fit(a.item(), losses, history)\n\n\ndef make_model",
          "return Fit(a, losses, history)\n\n\ndef make_model")],
     "a dict back": [("return Fit(a.item(), losses, history)\n\n\ndef make_model",
-                     'return {"a": a.item(), "losses": losses, "history": history}\n\n\ndef make_model')],
+                     'return {"a": a.item(), "losses": losses, "history": history}\n\n\ndef make_model'),
+                    ('return {"autograd": autograd_fit.history,', 'return {"autograd": autograd_fit["history"],')],
     # make_model
     "weight.fill_() inside torch.no_grad()": [
         ("    nn.init.constant_(model.weight, a)\n", "    with torch.no_grad():\n        model.weight.fill_(a)\n")],
@@ -176,7 +177,8 @@ STYLES = {
     "losses and weights kept as tensors, the weight back": [
         ("        losses.append(loss.item())\n        history.append(model.weight.item())\n",
          "        losses.append(loss.detach())\n        history.append(model.weight.detach().clone())\n"),
-        ("return Fit(model.weight.item(), losses, history)", "return model.weight, torch.stack(losses), history")],
+        ("return Fit(model.weight.item(), losses, history)", "return model.weight, torch.stack(losses), history"),
+        ('"nn": nn_fit.history}', '"nn": nn_fit[2]}')],
     # compare_ways
     "a tuple back": [('return {"autograd": autograd_fit.history, "nn": nn_fit.history}',
                       "return autograd_fit.history, nn_fit.history")],

@@ -17,6 +17,14 @@ STEP = ("""    with torch.no_grad():
     w.grad.zero_()
     b.grad.zero_()
 """)
+CM_OLD = ("""    histories = {
+        "batch": train_batch(X, y, *start(w, b), lr, num_epochs).losses,
+        "stochastic": train_stochastic(X, y, *start(w, b), lr, num_epochs).losses,
+    }
+    for batch_size in (5, 10, 20):
+        fit = train_minibatch(X, y, *start(w, b), lr, num_epochs, batch_size)
+        histories[f"mini-batch {batch_size}"] = fit.losses
+""")  # compare_methods reads what the loops give back
 MINIBATCH = {"train_minibatch [batch_size=5]", "train_minibatch [batch_size=10]", "train_minibatch [batch_size=20]",
              "train_minibatch [hidden 1]", "train_minibatch [hidden 2]"}
 NOT_10 = MINIBATCH - {"train_minibatch [batch_size=10]"}
@@ -113,9 +121,11 @@ STYLES = {
     "losses as NumPy values, a plain tuple back": [
         ("losses.append(criterion(forward(X, w, b), y).item())",
          "losses.append(criterion(forward(X, w, b), y).detach().numpy())"),
-        ("return Fit(w.item(), b.item(), losses, params)", "return w.detach().numpy(), b.item(), losses, params")],
+        ("return Fit(w.item(), b.item(), losses, params)", "return w.detach().numpy(), b.item(), losses, params"),
+        (CM_OLD, CM_OLD.replace(").losses", ")[2]").replace("fit.losses", "fit[2]"))],
     "a dict back": [("return Fit(w.item(), b.item(), losses, params)",
-                     'return {"w": w.item(), "b": b.item(), "losses": losses, "params": params}')],
+                     'return {"w": w.item(), "b": b.item(), "losses": losses, "params": params}'),
+                    (CM_OLD, CM_OLD.replace(").losses", ')["losses"]').replace("fit.losses", 'fit["losses"]'))],
     "loops written out in full": [
         ("    return train_minibatch(X, y, w, b, lr, num_epochs, batch_size=len(X))\n",
          "    losses, params = [], []\n    for epoch in range(num_epochs):\n"

@@ -226,7 +226,8 @@ STYLES = {
         ("return b + w * x", "return x @ np.reshape(w, (1, 1)) + b"),
         ("return (error ** 2).mean()", "return error.T @ error / len(y)"),
         ("b_grad = 2 * error.mean()", "b_grad = 2 * np.ones(len(x)) @ error / len(x)"),
-        ("w_grad = 2 * (x * error).mean()", "w_grad = 2 * np.dot(x.T, error) / len(x)")],
+        ("w_grad = 2 * (x * error).mean()", "w_grad = 2 * np.dot(x.T, error) / len(x)"),
+        ("losses.append(float(mse(y_hat, y)))", "losses.append(mse(y_hat, y).item())")],
     "loops over the points": [
         ("    error = y_hat - y\n    return (error ** 2).mean()\n",
          "    total = 0.0\n    for i in range(len(y)):\n        total += (y_hat[i, 0] - y[i, 0]) ** 2\n"
@@ -239,7 +240,8 @@ STYLES = {
                        "            gradient += 2 * x_i * (a * x_i - y_i) / N\n"
                        "        losses.append(loss)\n        history.append(a)\n        a -= lr * gradient\n")],
     "Python floats everywhere": [
-        ("return b - lr * b_grad, w - lr * w_grad", "return (b - lr * b_grad).item(), (w - lr * w_grad).item()"),
+        ("return b - lr * b_grad, w - lr * w_grad",
+         "return np.asarray(b - lr * b_grad).item(), np.asarray(w - lr * w_grad).item()"),
         ("    return b_grad, w_grad\n", "    return float(b_grad), float(w_grad)\n"),
         ("return (error ** 2).mean()", "return float((error ** 2).mean())"),
         ("    losses = []\n    for epoch", "    losses = []\n    b, w = float(b[0]), float(w[0])\n    for epoch"),

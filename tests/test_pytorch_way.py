@@ -220,9 +220,6 @@ STYLES = {
          "        return (x[:, None, :] * self.linear.weight).sum(-1) + self.linear.bias\n")],
     "forward with F.linear": [("        return self.linear(x)\n",
                                "        return nn.functional.linear(x, self.linear.weight, self.linear.bias)\n")],
-    "an nn.Linear subclass": [("class LinearRegression(nn.Module):", "class LinearRegression(nn.Linear):"),
-                              (INIT, "        super().__init__(input_size, output_size)\n"),
-                              ("        return self.linear(x)\n", "        return super().forward(x)\n")],
     "weight.data.fill_": [(SET, "    model.linear.weight.data.fill_(w)\n    model.linear.bias.data.fill_(b)\n")],
     "copy_ under torch.no_grad()": [
         (SET, "    with torch.no_grad():\n        model.linear.weight.copy_(torch.tensor([[w]]))\n"
@@ -262,6 +259,21 @@ STYLES = {
          '    return {"w": model.state_dict()["linear.weight"], "b": model.state_dict()["linear.bias"], '
          '"losses": losses}\n')],
 }
+
+
+LINEAR_SUBCLASS = [("class LinearRegression(nn.Module):", "class LinearRegression(nn.Linear):"),
+                   (INIT, "        super().__init__(input_size, output_size)\n"),
+                   ("        return self.linear(x)\n", "        return super().forward(x)\n")]
+
+
+def test_an_nn_linear_subclass_passes_the_model_checks_and_is_then_used_as_it_is(grade_source):
+    """The model checks read any one nn.Linear; but the exercise's set_parameters works on ``model.linear``, so a
+    model without it breaks the student's own fit, and fit, which runs with their own passing helpers, loses points."""
+    result = grade_source("pytorch_way", mutate("pytorch_way", *LINEAR_SUBCLASS))
+    model = {c.name for c in result.checks if check_target(c.name) == "LinearRegression"}
+    assert model and not (failed(result) & model)
+    assert failed(result) == {c.name for c in result.checks if check_target(c.name) == "fit"}
+    assert "KeyError: 'linear.weight'" in next(c for c in result.checks if not c.passed).message
 
 
 @pytest.mark.parametrize("name", STYLES)

@@ -63,7 +63,7 @@ def vector(value, size, why=""):
     try:
         array = np.asarray(to_plain(value), dtype=np.float64)
     except (Unconvertible, ValueError):
-        return value  # the worker says what it is
+        return value  # the child says what it is
     if array.size == size:
         return array.reshape(-1)
     return Missing(f"expected {size} numbers, as shape ({size}, 1) or ({size},); got shape {array.shape}{why}")
