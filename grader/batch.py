@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import text
 from .grade import Grader, GraderError
 from .results import Report
 from .sources import SUFFIXES
@@ -170,7 +171,10 @@ def read_reports(out: Path) -> dict[str, dict]:
 
 
 def write_csv(out: Path, reports: dict[str, dict]) -> None:
-    """scores.csv: a row per student, a column per exercise and per check."""
+    """scores.csv: a row per student, a column per exercise and per check, then the report's warnings.
+
+    Text that came from a submission (a name, a warning) is cleaned, and never starts a
+    spreadsheet formula."""
     rows, columns = [], {}
     for name, report in reports.items():
         row = {"student": report.get("student", name), "score": report["score"], "max_score": report["max_score"]}
@@ -181,9 +185,12 @@ def write_csv(out: Path, reports: dict[str, dict]) -> None:
                 key = f"{e['exercise']}: {c['name']}"
                 row[key] = c["score"]
                 columns.setdefault(key, None)
-        rows.append(row)
+        row["warnings"] = "; ".join(report.get("warnings", []))
+        rows.append({text.cell(key): text.cell(text.clean(value, one_line=True)) if isinstance(value, str) else value
+                     for key, value in row.items()})
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, ["student", "score", "max_score", *columns], restval="")
+    writer = csv.DictWriter(buffer, [text.cell(c) for c in ("student", "score", "max_score", *columns, "warnings")],
+                            restval="")
     writer.writeheader()
     writer.writerows(rows)
     write_text(out / CSV, buffer.getvalue())
