@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
-from . import paths, sources, specs
+from . import intake, paths, specs, text
 from .guard import Guard, SharedLock
 from .judge import judge, zero
 from .results import ExerciseResult, Report
@@ -84,18 +84,14 @@ class Grader:
             raise GraderError("the reference fails its own checks: " + "; ".join(broken))
         return expected
 
-    def files(self, path: str | Path, exercise: str | None = None) -> dict[str, Path | None]:
-        """The file of each exercise in a submission: a folder laid out like exercises/, or one file."""
-        path = Path(path)
-        if path.is_dir():
-            return {ex.id: sources.find(path, ex.id) for ex in self.exercises}
-        if path.is_file():
-            id = exercise or path.stem
-            if id not in {ex.id for ex in self.exercises}:
-                raise GraderError(f"{path.name}: no exercise called '{id}' (see `python -m grader list`); "
-                                  "name the file after its exercise or pass --exercise")
-            return {id: path}
-        raise GraderError(f"no such file or folder: {path}")
+    def files(self, path: str | Path, exercise: str | None = None) -> intake.Layout:
+        """The file of each exercise in a submission: a folder (laid out like exercises/, or nbgrader's
+        <student>/<exercise>/<exercise>.ipynb), or one file; see ``intake``."""
+        try:
+            return intake.layout(Path(path), [ex.id for ex in self.exercises], exercise=exercise,
+                                 stubs=self.course.exercises)
+        except intake.NotASubmission as exc:
+            raise GraderError(str(exc)) from None
 
     def grade(self, path: str | Path, *, exercise: str | None = None) -> Report:
         """Grade a submission folder (laid out like exercises/) or one exercise file."""
@@ -113,19 +109,21 @@ class Grader:
                 return _tampered(report, changed)
             return report
 
-    def _grade(self, path, files: dict[str, Path | None]) -> Report:
+    def _grade(self, path, files: intake.Layout) -> Report:
         """Read the files, run every exercise's items in one child, judge each item."""
         graded = [ex for ex in self.exercises if ex.id in files]
         read, results = {}, {}
         for ex in graded:
             items = self.items(ex)
             if files[ex.id] is None:
-                results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(
-                    zero(item, "not submitted", f"{ex.filename} was not submitted") for item in items))
+                status, message = (("error", files.refused[ex.id]) if ex.id in files.refused else
+                                   ("not submitted", f"{files.expected.get(ex.id, ex.filename)} was not submitted"))
+                results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(zero(item, status, message) for item in items),
+                                                files.shown.get(ex.id, ""))
                 continue
             try:
-                read[ex.id] = sources.read(files[ex.id])
-            except sources.Unreadable as exc:
+                read[ex.id] = files.read(ex.id)
+            except intake.Unreadable as exc:
                 results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(zero(item, "error", str(exc))
                                                                        for item in items), files[ex.id].name)
         tasks = [Task(id, source.text, source.filename, tuple(i.index for i in self.items(specs.exercise(id))),
@@ -138,7 +136,7 @@ class Grader:
                                      own_helpers=not self.swaps, stubs=self.course.exercises) for item in self.items(ex))
                 results[ex.id] = ExerciseResult(ex.id, ex.title, checks, source.filename, source.locate(run.output),
                                                 run.sandbox)
-        return Report(str(path), tuple(results[ex.id] for ex in graded))
+        return text.clean_report(Report(str(path), tuple(results[ex.id] for ex in graded), files.warnings))
 
 
 def _tampered(report: Report, changed: list[str]) -> Report:
