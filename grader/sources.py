@@ -52,6 +52,8 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Source:
+    """A submission file's code: the whole text, and the chunks that compile and run one by one."""
+
     text: str
     path: Path
     chunks: tuple[Chunk, ...] = ()
