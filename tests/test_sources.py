@@ -2,6 +2,8 @@
 import json
 import os
 import signal
+import socket
+import stat
 
 import pytest
 
@@ -75,15 +77,24 @@ def no_hang():
     signal.alarm(0)
 
 
-def test_links_pipes_and_folders_are_refused_unopened(tmp_path, no_hang):
+def test_links_pipes_sockets_devices_and_folders_are_refused_unopened(tmp_path, no_hang):
     (tmp_path / "real.py").write_text("x = 1\n")
     (tmp_path / "link.py").symlink_to(tmp_path / "real.py")
     os.mkfifo(tmp_path / "pipe.py")
     (tmp_path / "folder.py").mkdir()
-    for name, kind in [("link.py", "a symbolic link, which the grader does not follow"),
-                       ("pipe.py", "a named pipe, not a file the grader reads"), ("folder.py", "a folder")]:
-        with pytest.raises(Unreadable, match=f"^{name} is {kind}"):
-            read(tmp_path / name)
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "socket.py"))
+        refused = [("link.py", "a symbolic link, which the grader does not follow"),
+                   ("pipe.py", "a named pipe, not a file the grader reads"), ("folder.py", "a folder"),
+                   ("socket.py", "a socket")]
+        try:
+            os.mknod(tmp_path / "device.py", stat.S_IFCHR | 0o666, os.makedev(1, 5))  # /dev/zero: endless
+            refused.append(("device.py", "a device"))
+        except PermissionError:
+            pass  # no right to make device files here
+        for name, kind in refused:
+            with pytest.raises(Unreadable, match=f"^{name} is {kind}"):
+                read(tmp_path / name)
     assert read(tmp_path / "real.py").text == "x = 1\n"
 
 
