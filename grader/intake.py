@@ -194,7 +194,8 @@ def _choose(candidates: list[_Entry], ids: Sequence[str], root: Path, stubs: Pat
             warnings.append(f"{_names(rels)} all look like {id} by what they define, so none was graded: "
                             f"keep one, named {id}.py or {id}.ipynb")
         else:
-            (chosen[id], warning, sources[id]), = matches
+            entry, warning, source = matches[0]
+            chosen[id], sources[id] = entry, source
             warnings.append(warning)
     return chosen, sources
 
