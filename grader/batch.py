@@ -20,9 +20,9 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import intake, text
 from .grade import Grader, GraderError
 from .results import Report
-from .sources import SUFFIXES
 
 REPORTS, GRADESCOPE, CSV, SUMMARY = "reports", "gradescope", "scores.csv", "summary.png"
 
@@ -36,22 +36,19 @@ class Summary:
 
 
 def submissions(folder: Path, out: Path | None, exercise: str | None) -> dict[str, Path]:
-    """Student name -> their folder or file, for every entry of a class folder."""
-    if not folder.is_dir():
-        raise GraderError(f"{folder} is not a folder of submissions")
-    found = {}
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "_")) or (out is not None and entry.resolve() == out.resolve()):
-            continue
-        if entry.is_dir():
-            found[entry.name] = entry
-        elif entry.suffix in SUFFIXES:
-            if exercise is None:
-                raise GraderError(f"{entry.name}: a class folder of single files needs --exercise")
-            found[entry.stem] = entry
-    if not found:
-        raise GraderError(f"no submissions in {folder}: expected one folder (or file) per student")
-    return found
+    """Student name -> their folder or file, for every entry of a class folder (see ``intake.students``)."""
+    try:
+        return intake.students(folder, out=out, single_files=exercise is not None)
+    except intake.NotASubmission as exc:
+        raise GraderError(str(exc)) from None
+
+
+def refuse_class(path: Path) -> None:
+    """Raise a GraderError when ``path``, given as one submission, is a folder of student folders."""
+    found = intake.student_folders(path)
+    if found:
+        raise GraderError(f"{path} holds {len(found)} student folders ({', '.join(found[:3])}"
+                          f"{', ...' if len(found) > 3 else ''}): grade them with --out DIR")
 
 
 def fingerprint(grader: Grader, path: Path, exercise: str | None) -> str:
@@ -170,7 +167,10 @@ def read_reports(out: Path) -> dict[str, dict]:
 
 
 def write_csv(out: Path, reports: dict[str, dict]) -> None:
-    """scores.csv: a row per student, a column per exercise and per check."""
+    """scores.csv: a row per student, a column per exercise and per check, then the report's warnings.
+
+    Text that came from a submission (a name, a warning) is cleaned, and never starts a
+    spreadsheet formula."""
     rows, columns = [], {}
     for name, report in reports.items():
         row = {"student": report.get("student", name), "score": report["score"], "max_score": report["max_score"]}
@@ -181,9 +181,12 @@ def write_csv(out: Path, reports: dict[str, dict]) -> None:
                 key = f"{e['exercise']}: {c['name']}"
                 row[key] = c["score"]
                 columns.setdefault(key, None)
-        rows.append(row)
+        row["warnings"] = "; ".join(report.get("warnings", []))
+        rows.append({text.cell(key): text.cell(text.clean(value, one_line=True)) if isinstance(value, str) else value
+                     for key, value in row.items()})
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, ["student", "score", "max_score", *columns], restval="")
+    writer = csv.DictWriter(buffer, [text.cell(c) for c in ("student", "score", "max_score", *columns, "warnings")],
+                            restval="")
     writer.writeheader()
     writer.writerows(rows)
     write_text(out / CSV, buffer.getvalue())

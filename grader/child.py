@@ -19,7 +19,6 @@ import inspect
 import os
 import pickle
 import random
-import re
 import sys
 import threading
 import time
@@ -267,22 +266,17 @@ def _ended(status: int) -> str:
 def _compile(code: protocol.Code):
     """Each chunk compiled, and the chunks that do not compile: [(first line, message, names it seems to define)]."""
     compiled, broken = [], []
-    for first, text in code.chunks:
+    for first, text, names in code.chunks:
         try:
             tree = ast.parse(text, code.filename)
             ast.increment_lineno(tree, first - 1)
-            compiled.append((compile(tree, code.filename, "exec", dont_inherit=True), text))
+            compiled.append((compile(tree, code.filename, "exec", dont_inherit=True), set(names)))
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             line = (getattr(exc, "lineno", None) or 1) + first - 1
             text_line = (getattr(exc, "text", None) or "").strip()
             message = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
-            broken.append((line, message + (f": {text_line}" if text_line else ""), _defines(text)))
+            broken.append((line, message + (f": {text_line}" if text_line else ""), set(names)))
     return compiled, broken
-
-
-def _defines(text: str) -> set[str]:
-    """The top-level names a chunk of code appears to define, by a plain scan (it may not parse)."""
-    return set(re.findall(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", text, re.MULTILINE))
 
 
 def _load(code: protocol.Code, chunks, broken):
@@ -297,11 +291,11 @@ def _load(code: protocol.Code, chunks, broken):
     _seed(SEED)
     start = time.perf_counter()
     failures = []
-    for chunk, text in chunks:
+    for chunk, names in chunks:
         try:
             exec(chunk, module.__dict__)
         except BaseException as exc:
-            failures.append((_failure(exc, code.filename, "load"), _defines(text)))
+            failures.append((_failure(exc, code.filename, "load"), names))
             if len(code.chunks) == 1:
                 break
     return module, failures, time.perf_counter() - start

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from . import paths, sources, specs
+from . import intake, paths, sources, specs, text
 from .judge import judge, zero
 from .protocol import Code, Job, Limits, Reply, Task
 from .results import CheckResult, ExerciseResult, Report
@@ -101,7 +101,7 @@ class Grader:
                 for ex in self.exercises}
 
     def _run_reference(self) -> dict[str, dict[str, Reply]]:
-        jobs = [Job((_code(ex.id, f"reference/{ex.filename}", ((1, self.reference[ex.id]),)),),
+        jobs = [Job((_code(ex.id, f"reference/{ex.filename}", ((1, self.reference[ex.id], ()),)),),
                     tuple(_task(item) for item in self.items(ex))) for ex in self.exercises]
         runs = self.runner.run_all(jobs, time.monotonic() + 600)
         expected, broken = {}, []
@@ -116,18 +116,14 @@ class Grader:
 
     # Grading.
 
-    def files(self, path: str | Path, exercise: str | None = None) -> dict[str, Path | None]:
-        """The file of each exercise in a submission: a folder laid out like exercises/, or one file."""
-        path = Path(path)
-        if path.is_dir():
-            return {ex.id: sources.find(path, ex.id) for ex in self.exercises}
-        if path.is_file():
-            id = exercise or path.stem
-            if id not in {ex.id for ex in self.exercises}:
-                raise GraderError(f"{path.name}: no exercise called '{id}' (see `python -m grader list`); "
-                                  "name the file after its exercise or pass --exercise")
-            return {id: path}
-        raise GraderError(f"no such file or folder: {path}")
+    def files(self, path: str | Path, exercise: str | None = None) -> intake.Layout:
+        """The file of each exercise in a submission: a folder (laid out like exercises/, or nbgrader's
+        <student>/<exercise>/<exercise>.ipynb), or one file; see ``intake``."""
+        try:
+            return intake.layout(Path(path), [ex.id for ex in self.exercises], exercise=exercise,
+                                 stubs=self.course.exercises)
+        except intake.NotASubmission as exc:
+            raise GraderError(str(exc)) from None
 
     def grade(self, path: str | Path, *, exercise: str | None = None) -> Report:
         """Grade a submission folder (laid out like exercises/) or one exercise file."""
@@ -138,12 +134,15 @@ class Grader:
         submission = _Submission({}, {}, {}, [])
         for ex in graded:
             if files[ex.id] is None:
-                results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(
-                    zero(item, "not submitted", f"{ex.filename} was not submitted") for item in self.items(ex)))
+                status, message = (("error", files.refused[ex.id]) if ex.id in files.refused else
+                                   ("not submitted", f"{files.expected.get(ex.id, ex.filename)} was not submitted"))
+                results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(zero(item, status, message)
+                                                                       for item in self.items(ex)),
+                                                files.shown.get(ex.id, ""))
                 continue
             try:
-                source = sources.read(files[ex.id])
-            except sources.Unreadable as exc:
+                source = files.read(ex.id)
+            except intake.Unreadable as exc:
                 results[ex.id] = ExerciseResult(ex.id, ex.title, tuple(zero(item, "error", str(exc))
                                                                        for item in self.items(ex)), files[ex.id].name)
                 continue
@@ -154,7 +153,7 @@ class Grader:
         for ex in graded:
             if ex.id in submission.codes:
                 results[ex.id] = self._result(ex, submission)
-        return Report(str(path), tuple(results[ex.id] for ex in graded))
+        return text.clean_report(Report(str(path), tuple(results[ex.id] for ex in graded), files.warnings))
 
     def _run(self, submission: _Submission, protections: dict) -> None:
         """Run every item, own helpers first; then, level by level, the failed items whose helpers failed."""
@@ -266,16 +265,10 @@ def _code(exercise: str, filename: str, chunks) -> Code:
     return Code(exercise, filename, tuple(chunks))
 
 
-def _chunks(source: sources.Source) -> tuple[tuple[int, str], ...]:
-    """The code to compile and run piece by piece: each notebook cell on its own, a file whole."""
-    chunks = getattr(source, "chunks", None)
-    if chunks:
-        return tuple(chunks)
-    if not source.cell_starts:
-        return ((1, source.text),)
-    lines = source.text.splitlines(keepends=True)
-    starts = [first for first, _ in source.cell_starts] + [len(lines) + 1]
-    return tuple((first, "".join(lines[first - 1:end - 1])) for first, end in zip(starts, starts[1:]))
+def _chunks(source: sources.Source) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
+    """The code to compile and run piece by piece (each notebook cell on its own, a file whole): its first line,
+    its code, and the names it appears to define."""
+    return tuple((chunk.line, chunk.code, chunk.defines) for chunk in source.chunks)
 
 
 def _read_text(path: Path) -> str | None:

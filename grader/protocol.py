@@ -51,7 +51,7 @@ class Code:
 
     exercise: str
     filename: str  # as shown in tracebacks
-    chunks: tuple[tuple[int, str], ...]  # (first line of the chunk in the file, its code)
+    chunks: tuple[tuple[int, str, tuple[str, ...]], ...]  # (its first line in the file, its code, names it defines)
 
 
 @dataclass(frozen=True)

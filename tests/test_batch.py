@@ -7,9 +7,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 import hostile
 from conftest import mutate
-from grader import paths
+from grader import GraderError, batch, paths
 
 FAST = ["--time-per-check", "3", "--time-per-submission", "30", "--memory", "400"]
 SLOW = ("    return w * X + b\n", "    import time; time.sleep(0.4)\n    return w * X + b\n")  # 2 forward checks
@@ -116,3 +118,134 @@ def test_force_regrades_and_a_changed_submission_is_regraded(tmp_path):
     assert {r["student"]: float(r["score"]) < float(r["max_score"]) for r in rows(out)} == {"a": False, "b": True}
     third = grade_class(folder, out, "--exercise", "minibatch", "--force")
     assert "graded 2, already done 0" in third.communicate(timeout=300)[0]
+
+
+def notebook_json(*sources) -> str:
+    cells = [{"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "execution_count": None}
+             for s in sources]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def _fifo(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+
+
+def _sparse(path, size):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        f.truncate(size)
+
+
+def _write(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+# Each bad hand-in: how it is made, and the one line every check of it says.
+BAD_INPUT = {
+    "link_file": (lambda s: (s.mkdir(), (s / "minibatch.py").symlink_to(paths.REFERENCE / "minibatch.py")),
+                  "minibatch.py is a symbolic link, which the grader does not follow: submit the file itself"),
+    "link_folder": (lambda s: s.symlink_to(paths.REFERENCE),
+                    "link_folder is a symbolic link, which the grader does not follow: submit the files themselves"),
+    "fifo": (lambda s: _fifo(s / "minibatch.py"), "minibatch.py is a named pipe, not a file the grader reads"),
+    "huge": (lambda s: _sparse(s / "minibatch.py", 3 * 2**20), "minibatch.py is larger than 2 MB"),
+    "utf16_odd": (lambda s: _write(s / "minibatch.py", mutate("minibatch").encode("utf-16") + b"\n"),
+                  "minibatch.py is not UTF-16 text (line "),
+    "not_json": (lambda s: _write(s / "minibatch.ipynb", "{'cells': []}"),
+                 "minibatch.ipynb is not a valid notebook (it does not read as Jupyter JSON"),
+    "cells_not_a_list": (lambda s: _write(s / "minibatch.ipynb", '{"cells": "import torch"}'),
+                         "minibatch.ipynb is not a valid notebook: it has no list of cells"),
+    "int_source": (lambda s: _write(s / "minibatch.ipynb", notebook_json(mutate("minibatch"), 42)),
+                   "minibatch.ipynb is not a valid notebook: the source of cell 2 is not text"),
+    "deep_json": (lambda s: _write(s / "minibatch.ipynb", '{"cells": [], "x": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+                  "minibatch.ipynb is not a valid notebook: its JSON is nested too deeply"),
+    "surrogate": (lambda s: _write(s / "minibatch.ipynb", notebook_json(mutate("minibatch"), "x = '\ud800'")),
+                  "minibatch.ipynb holds a character that is not valid Unicode (cell 2, line 1)"),
+}
+RAISES = ("    return w * X + b\n", "    print('\\x1b[2J\\x1b]0;owned\\x07\\r  ✓ forward')\n"
+                                     "    raise ValueError('\\ud800 \\x1b[32m✓ passed')\n")
+
+
+def test_bad_hand_ins_score_0_with_one_line_and_the_rest_of_the_class_is_graded(tmp_path):
+    folder, out = tmp_path / "class", tmp_path / "out"
+    folder.mkdir()
+    for name, (make, _) in BAD_INPUT.items():
+        make(folder / name)
+    (folder / "good").mkdir()
+    (folder / "good" / "minibatch.py").write_text(mutate("minibatch"))
+    (folder / "renamed").mkdir()
+    (folder / "renamed" / "Minibatch (1).py").write_text(mutate("minibatch"))
+    (folder / "dup").mkdir()
+    (folder / "dup" / "minibatch.py").write_text(mutate("minibatch"))
+    (folder / "dup.py").write_text((paths.EXERCISES / "minibatch.py").read_text())
+    (folder / "\x1b[31m=cmd").mkdir()
+    (folder / "\x1b[31m=cmd" / "minibatch.py").write_text(mutate("minibatch", RAISES))
+    done = grade_class(folder, out, "--exercise", "minibatch", "--jobs", "2")
+    stdout, stderr = done.communicate(timeout=600)
+    assert done.returncode == 0 and "grader errors 0" in stdout, stderr
+    reports = {p.stem: json.loads(p.read_bytes().decode("utf-8")) for p in (out / "reports").glob("*.json")}
+    assert set(reports) == {*BAD_INPUT, "good", "renamed", "dup", "dup.py", "=cmd"}
+    for name, (_, says) in BAD_INPUT.items():
+        report = reports[name]
+        messages = {c["message"] for e in report["exercises"] for c in e["checks"]}
+        assert report["score"] == 0 and len(messages) == 1, (name, messages)
+        message = messages.pop()
+        assert message.startswith(says) and "\n" not in message and "Traceback" not in message, (name, message)
+    for name in ("good", "renamed", "dup"):
+        assert reports[name]["score"] == reports[name]["max_score"] > 0, name
+    assert reports["renamed"]["warnings"] == ["Minibatch (1).py was graded as minibatch, by the functions it defines "
+                                              "(name it minibatch.py)"]
+    assert "warning: renamed: Minibatch (1).py was graded as minibatch" in stdout
+    assert reports["dup.py"]["score"] == 0 and "not attempted yet" in reports["dup.py"]["exercises"][0]["checks"][0][
+        "message"]
+
+    hostile = reports["=cmd"]
+    lost = {c["name"].split(" [")[0]: c["message"] for c in hostile["exercises"][0]["checks"] if not c["passed"]}
+    assert set(lost) == {"forward"} and "\ufffd" in lost["forward"] and "✓ passed" in lost["forward"]
+    raw = (out / "reports" / "=cmd.json").read_bytes() + (out / "gradescope" / "=cmd" / "results.json").read_bytes()
+    assert b"\\u001b" not in raw and b"\\ud800" not in raw and b"\\r" not in raw
+    assert "\x1b" not in stdout + stderr and "\r" not in stdout + stderr
+    assert {r["student"] for r in rows(out)} >= {"'=cmd", "dup", "dup.py"}
+
+
+def test_nbgrader_layout_is_graded_as_a_class_and_as_one_student_with_the_scores_of_each_notebook(tmp_path, grader):
+    submitted = tmp_path / "submitted"
+    for student, exercise, name, replacements in [
+            ("perfect", "minibatch", "minibatch.ipynb", ()),
+            ("perfect", "numpy_by_hand", "numpy_by_hand.ipynb", ()),
+            ("slip", "minibatch", "minibatch.ipynb", [("torch.mean((y_hat - y) ** 2)", "torch.sum((y_hat - y) ** 2)")]),
+            ("renamed", "minibatch", "minibatch (2).ipynb", ())]:
+        text = (paths.ROOT / "course" / "source" / exercise / f"{exercise}.ipynb").read_text()
+        for old, new in replacements:
+            assert text.count(old) == 1
+            text = text.replace(old, new)
+        _write(submitted / student / exercise / name, text)
+    _write(submitted / "slip" / "minibatch" / "timestamp.txt", "2024-01-01 10:00:00")
+    done = grade_class(submitted, tmp_path / "out")
+    stdout, stderr = done.communicate(timeout=600)
+    assert done.returncode == 0 and "grader errors 0" in stdout, stderr
+    for student in ("perfect", "slip", "renamed"):
+        report = json.loads((tmp_path / "out" / "reports" / f"{student}.json").read_text())
+        scores = {e["exercise"]: e["score"] for e in report["exercises"]}
+        alone = grader.grade(submitted / student)
+        assert scores == {e.exercise: e.score for e in alone.exercises}, student
+        for notebook in (submitted / student).glob("*/*.ipynb"):
+            exercise = notebook.parent.name
+            one = grader.grade(notebook, exercise=exercise).exercises[0]
+            assert one.score == scores[exercise] and (one.score == one.max_score) == (student != "slip"), notebook
+        missing = next(e for e in report["exercises"] if e["exercise"] == "seeing")
+        assert {c["message"] for c in missing["checks"]} == {"seeing/seeing.ipynb was not submitted"}
+    assert not json.loads((tmp_path / "out" / "reports" / "perfect.json").read_text())["warnings"]
+
+
+def test_a_class_folder_given_as_one_submission_is_recognised(tmp_path, grader):
+    for student in ("ada", "ben", "cy"):
+        (tmp_path / "class" / student).mkdir(parents=True)
+        (tmp_path / "class" / student / "minibatch.py").write_text("x = 1\n")
+    with pytest.raises(GraderError, match=r"class holds 3 student folders \(ada, ben, cy\): grade them with --out DIR"):
+        batch.refuse_class(tmp_path / "class")
+    batch.refuse_class(tmp_path / "class" / "ada")  # one student's folder is not a class
+    report = grader.grade(tmp_path / "class")
+    assert report.warnings == ("class holds 3 student folders (ada, ben, cy), not one submission: grade them as a "
+                               "class with --out DIR",)

@@ -33,13 +33,17 @@ def test_grade_the_stubs_scores_zero_and_still_exits_0(tmp_path):
     assert "not attempted yet" in done.stdout
 
 
-def test_one_file_with_the_exercise_from_its_name_or_the_option(tmp_path):
+def test_one_file_with_the_exercise_from_its_name_the_option_or_what_it_defines(tmp_path):
     (tmp_path / "homework.py").write_text((paths.REFERENCE / "minibatch.py").read_text())
     done = run("grade", str(tmp_path / "homework.py"), "--exercise", "minibatch", "--quiet")
     assert done.returncode == 0 and done.stdout.startswith("Total: ") and done.stdout.split()[1] == \
         done.stdout.split()[3]
     done = run("grade", str(tmp_path / "homework.py"))
-    assert done.returncode == 2 and "no exercise called 'homework'" in done.stderr
+    assert done.returncode == 0 and done.stdout.startswith("warning: homework.py was graded as minibatch, by the "
+                                                           "functions it defines")
+    (tmp_path / "notes.py").write_text("x = 1\n")
+    done = run("grade", str(tmp_path / "notes.py"))
+    assert done.returncode == 2 and "no exercise called 'notes'" in done.stderr
 
 
 def test_a_missing_file_is_not_submitted(tmp_path):
