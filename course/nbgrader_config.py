@@ -1,24 +1,35 @@
 """nbgrader configuration for the course: run nbgrader from this folder."""
 import os
 
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import AssignLatePenalties, ClearHiddenTests, GetGrades, LimitOutput, SaveAutoGrades
+
+from grader.preprocessors import GradeCells, WrapMessages
+
 c = get_config()  # noqa: F821 (nbgrader provides it)
 
 c.CourseDirectory.course_id = "gdgrader"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 
-# The test cells run the grader, which forks the code into a sandbox: the first cell of a
-# notebook starts it (a few seconds); a generous per-cell limit keeps slow machines safe.
-c.Execute.timeout = 300
-
-# Warnings on stderr (torch, matplotlib, deprecations) must not zero a correct answer:
-# nbgrader fails a test cell on any stderr text unless it is dropped here.
-c.IgnorePattern.pattern = r"(?s).*Warning"
+# Autograde runs no kernel: GradeCells grades each notebook with the grader (student code runs in
+# its sandboxed children) and writes every test cell's outcome into the cell, where nbgrader's
+# SaveAutoGrades reads the score. The rest is nbgrader's own list without Execute, IgnorePattern
+# (no kernel output to filter) and the second CheckCellMetadata (only outputs changed since the
+# first, when nbgrader sanitized the submission).
+c.Autograde.autograde_preprocessors = [GradeCells, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+                                       AssignLatePenalties]
+# The grader's limits on each notebook's code (these are the defaults).
+c.GradeCells.seconds_per_check = 10
+c.GradeCells.seconds_per_submission = 120
+c.GradeCells.memory_mb = 1024
 
 # A student who deletes a test cell gets it back, with its points, at autograde.
 c.OverwriteCells.add_missing_cells = True
 
-# Feedback must not show the source of hidden test cells.
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+# Feedback shows no hidden test source, and its messages wrap at the page's edge.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, WrapMessages]
 
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# `nbgrader validate` still runs a notebook in a kernel, where each test cell runs the grader:
+# the first one starts it (a few seconds), and warnings on stderr must not fail a cell.
+c.Execute.timeout = 300
+c.IgnorePattern.pattern = r"(?s).*Warning"

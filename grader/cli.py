@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, notebooks, paths, release, render, specs
+from . import assignments, batch, paths, release, render, specs
 from .grade import Grader, GraderError
 from .results import Report
 from .protocol import Limits
@@ -177,11 +177,11 @@ def _release(args) -> int:
 def _notebooks(args) -> int:
     _needs_reference("notebooks")
     if args.check:
-        stale = notebooks.drift()
+        stale = assignments.drift()
         for id in stale:
-            print(f"{notebooks.notebook_path(id)} is out of date: run `python -m grader notebooks`")
+            print(f"{assignments.notebook_path(id)} is out of date: run `python -m grader notebooks`")
         return 1 if stale else 0
-    for path in notebooks.write():
+    for path in assignments.write():
         print(f"wrote {path}")
     return 0
 

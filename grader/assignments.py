@@ -3,9 +3,11 @@
 Each exercise becomes one notebook in nbgrader's source format: the instructions in
 markdown; the given code in read-only cells; one solution cell per graded function
 (the reference's body between ``### BEGIN SOLUTION`` and ``### END SOLUTION``, the
-stub's hints kept above it); after it, one locked test cell per graded item that
-calls the grader, worth the item's points, hidden items inside
-``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``.
+stub's hints kept above it); after it, one locked test cell per graded item, worth
+the item's points, hidden items inside ``### BEGIN HIDDEN TESTS`` and
+``### END HIDDEN TESTS``. A test cell's nbgrader ``grade_id`` names its item (``grade_id(item)``):
+at autograde the grader's score for that item is written into that cell; in a
+student's kernel the cell runs the same check on the saved notebook.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import re
 from pathlib import Path
 
 from . import paths, specs
-from .spec import Exercise, load_hidden
+from .spec import Exercise, Item, load_hidden
 
 COURSE = paths.ROOT / "course"
 NBFORMAT = {"nbformat": 4, "nbformat_minor": 5}
@@ -90,9 +92,9 @@ def _instructions(ex: Exercise, docstring: str) -> str:
     body = docstring.split("\n\n", 1)[1] if "\n\n" in docstring else docstring  # the title says the first line
     return (f"# {ex.title}\n\n{body}\n\n"
             "Replace each `# YOUR CODE HERE` / `raise NotImplementedError()` with your code. The cells after each "
-            "function check it the way your instructor's grader does, on the public cases; save the notebook "
-            "before running them, since they grade the notebook as saved. Hidden cells hold more cases, run "
-            "when your work is graded.")
+            "function check it the way your instructor's grader does, on the public cases. They grade the "
+            "notebook as saved: save it (Ctrl-S) before running them; a check tells you when the saved notebook "
+            "is not the code you ran. Hidden cells hold more cases, run when your work is graded.")
 
 
 def _is_docstring(node) -> bool:
@@ -143,19 +145,28 @@ def _code(name: str, source: str, *, locked: bool = False, solution: bool = Fals
 
 
 def _meta(name: str, *, locked=False, solution=False, grade=False, points=None) -> dict:
-    meta = {"grade": grade, "grade_id": re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-"), "locked": locked,
+    meta = {"grade": grade, "grade_id": _slug(name), "locked": locked,
             "schema_version": 3, "solution": solution, "task": False}
     if points is not None:
         meta["points"] = points
     return {"nbgrader": meta}
 
 
-def _test(item) -> dict:
-    call = f"from grader.notebook import check\ncheck({item.exercise!r}, {item.name!r})"
+def grade_id(item: Item) -> str:
+    """The grade_id of an item's test cell."""
+    return _slug(f"test {item.name}")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
+
+
+def _test(item: Item) -> dict:
+    call = f"from grader.jupyter import check\ncheck({item.exercise!r}, {item.name!r})"
     points = f"{item.points:g} point{'' if item.points == 1 else 's'}"
     if item.hidden:
         source = f"# A hidden check ({points}), run when your work is graded.\n" \
                  f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS"
     else:
         source = f"# Checks {item.check.about or item.check.target} ({points}).\n{call}"
-    return _code(f"test {item.name}", source, locked=True, grade=True, points=item.points)
+    return _code(grade_id(item), source, locked=True, grade=True, points=item.points)
