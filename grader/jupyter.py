@@ -89,7 +89,7 @@ def unsaved(shell, path: Path, name: str) -> bool:
     Both sides go through the kernel's own input transformation, so magics read the same;
     a definition never run in this kernel is not compared (the saved one is what counts).
     """
-    ran = _last_definition(shell.history_manager.input_hist_parsed, name)
+    ran = _last_definition(getattr(shell.history_manager, "input_hist_parsed", ()), name)
     if ran is None:
         return False
     try:
@@ -98,18 +98,24 @@ def unsaved(shell, path: Path, name: str) -> bool:
                  for cell in cells if cell.get("cell_type") == "code" and not sources.is_test_cell(cell)]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False  # unreadable: grading says so
-    return _last_definition(saved, name) != ran
+    found = _last_definition(saved, name)
+    if found is None and any(_parse(cell) is None for cell in saved):
+        return False  # maybe in a cell that does not compile: grading says so
+    return found != ran
+
+
+def _parse(cell: str) -> ast.Module | None:
+    try:
+        return ast.parse(cell)
+    except (SyntaxError, ValueError):
+        return None
 
 
 def _last_definition(cells, name: str) -> str | None:
     """The last top-level definition of ``name`` in code cells run in order, as a comparable dump."""
     found = None
-    for cell in cells:
-        try:
-            tree = ast.parse(cell)
-        except (SyntaxError, ValueError):
-            continue
-        for node in tree.body:
+    for tree in map(_parse, cells):
+        for node in tree.body if tree else ():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
                 found = ast.dump(node)
     return found
