@@ -10,7 +10,7 @@ case, where every check runs to the end. Then times, on the same submitted noteb
 - stock:    `nbgrader autograde "*"` with nbgrader's own autograde preprocessors (Execute: a
             kernel per notebook runs the test cells, which call the grader);
 - pipeline: `nbgrader autograde "*"` with the course's configuration (GradeCells: no kernel);
-- grade:    `python -m grader grade CLASS --out OUT`, each student a folder of the same notebooks.
+- grade:    `python -m grader grade CLASS --out OUT` on a copy of submitted/ (nbgrader's layout).
 
 Pipeline and grade run `--repeat` times, interleaved; stock once (it takes minutes). Prints each
 time, the medians, and the ratios; and checks that every route gave every student full marks.
@@ -96,11 +96,10 @@ def main() -> None:
         for exercise in ids:
             text = solved(course, exercise)
             for i in range(args.students):
-                student = f"student{i:02d}"
-                for folder in (course / "submitted" / student / exercise, klass / student):
-                    folder.mkdir(parents=True, exist_ok=True)
-                (course / "submitted" / student / exercise / f"{exercise}.ipynb").write_text(text)
-                (klass / student / f"{exercise}.ipynb").write_text(text)
+                folder = course / "submitted" / f"student{i:02d}" / exercise
+                folder.mkdir(parents=True)
+                (folder / f"{exercise}.ipynb").write_text(text)
+        shutil.copytree(course / "submitted", klass)
         shutil.copytree(course, stock)
         (stock / "course_config.py").write_text((course / "nbgrader_config.py").read_text())
         (stock / "nbgrader_config.py").write_text(STOCK_CONFIG)

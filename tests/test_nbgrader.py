@@ -62,7 +62,7 @@ CLASS = {  # student: {exercise: how their notebook differs from the released on
     "rewriter": {"minibatch": {"solved": False, "after": {"forward": REWRITE}}},
     "scratch": {"minibatch": {"solved": True, "scratch": "print('trying things'"}},
     "crasher": {"minibatch": {"solved": True, "replace": [(FORWARD, "import ctypes\n    ctypes.string_at(0)")]}},
-    "locked": {"minibatch": {"solved": True, "after": {"given-1": 'raise SystemExit("a locked cell, changed")'}}},
+    "locked": {"minibatch": {"solved": True, "after": {"given-1": "del torch  # a locked cell, changed"}}},
 }
 RESTORED = {("locked", "minibatch")}  # nbgrader puts the locked cell back before anything is graded
 
@@ -113,19 +113,18 @@ def digests(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """A copy of the course taken through nbgrader with the class above; the submissions as handed in are kept
-    aside (one folder per student, one notebook per exercise) and graded with `python -m grader grade`."""
+    """A copy of the course taken through nbgrader with the class above; a copy of submitted/ as handed in
+    (nbgrader's layout: <student>/<exercise>/<exercise>.ipynb) is graded with `python -m grader grade --out`."""
     course = tmp_path_factory.mktemp("course")
     shutil.copytree(paths.ROOT / "course", course, dirs_exist_ok=True)
     nbgrader(course, "generate_assignment", "*")
-    handed_in = tmp_path_factory.mktemp("handed_in")
     for student, work in CLASS.items():
         for exercise, how in work.items():
             if "after" in how:  # the attack knows where the course is
                 how = {**how, "after": {k: v.replace("COURSE", repr(str(course))) for k, v in how["after"].items()}}
-            path = submit(course, student, exercise, **how)
-            (handed_in / student).mkdir(exist_ok=True)
-            shutil.copy(path, handed_in / student / path.name)
+            submit(course, student, exercise, **how)
+    handed_in = tmp_path_factory.mktemp("handed_in") / "submitted"
+    shutil.copytree(course / "submitted", handed_in)
     before = digests(course / "submitted")
     nbgrader(course, "autograde", "*")
     course.joinpath("after-autograde.json").write_text(json.dumps(
@@ -181,11 +180,11 @@ def test_the_gradebook_holds_what_python_m_grader_grade_gives_on_the_notebooks_a
 
 
 def test_a_notebook_is_graded_as_nbgrader_hands_it_over_with_its_locked_cells_put_back(course):
-    """Handed in, the changed cell stops the code at once; put back, the solution earns full marks (a result
+    """Handed in, the changed cell breaks the code after it; put back, the solution earns full marks (a result
     graded ahead from the file as handed in is not used for code that differs)."""
-    assert set(graded(course)[("locked", "minibatch")].values()) == {0}
     score, max_score = scores(course)[("locked", "minibatch")]
     assert score == max_score
+    assert sum(graded(course)[("locked", "minibatch")].values()) < max_score
 
 
 @pytest.mark.parametrize("exercise", IDS)

@@ -21,7 +21,7 @@ from .. import assignments, paths, specs
 from ..grade import Grader
 from ..jupyter import failure_text, passed_line, picture
 from ..results import CheckResult
-from ..sandbox import Limits
+from ..protocol import Limits
 from .ahead import Ahead, private_copy, read, results_of
 
 DEFAULT = Limits()
