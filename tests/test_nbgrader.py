@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 import tinycss2
 from bs4 import BeautifulSoup
+import nbformat
 from nbformat import from_dict
 from nbgrader import utils
 from nbgrader.api import Gradebook
 
 from conftest import all_items, code_of, leaks
 from grader import assignments, exercises, paths
-from grader.preprocessors.grade_cells import outputs
+from grader.preprocessors.grade_cells import cells_and_items, outputs
 from grader.results import CheckResult
 
 IDS = [ex.id for ex in exercises()]
@@ -253,6 +254,15 @@ def test_nbgrader_reads_each_score_from_the_outputs_written(score):
     assert utils.determine_grade(cell) == (score, 2.0)
     shown = "".join(o.get("text", "") + o.get("evalue", "") for o in cell.outputs)
     assert ("Hint: look." in shown) == (score < 2.0)
+
+
+@pytest.mark.parametrize("change", [{"points": 5.0}, {"grade_id": "test-mine"}])
+def test_a_test_cell_that_holds_none_of_the_graders_items_stops_its_notebook(grader, change):
+    nb = nbformat.reads(assignments.notebook_path("minibatch").read_text(), as_version=4)
+    assert len(cells_and_items(nb, "minibatch", grader)) == len(all_items("minibatch"))
+    next(c for c in nb.cells if c.metadata.nbgrader["grade_id"] == "test-forward").metadata.nbgrader.update(change)
+    with pytest.raises(ValueError, match="is not one of the grader's items"):
+        cells_and_items(nb, "minibatch", grader)
 
 
 NOWRAP = {"pre", "nowrap"}

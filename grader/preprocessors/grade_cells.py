@@ -53,6 +53,7 @@ class GradeCells(NbGraderPreprocessor):
         if exercise not in specs.IDS:
             raise ValueError(f"{exercise}.ipynb: no exercise called '{exercise}' (see `python -m grader list`)")
         grader, ahead = self.grader()
+        tests = cells_and_items(nb, exercise, grader)
         upcoming = self.upcoming(resources)
         ahead.plan(upcoming)
         with private_copy(nbformat.writes(nb).encode("utf-8"), exercise) as path:
@@ -60,16 +61,7 @@ class GradeCells(NbGraderPreprocessor):
             self.log.debug("%s: graded %s", exercise, "ahead" if results is not None else "now")
             if results is None:
                 results = results_of(grader.grade(path, exercise=exercise))
-        items = {assignments.grade_id(item): item for item in grader.items(specs.exercise(exercise))}
-        for cell in nb.cells:
-            if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
-                continue
-            grade_id, points = cell.metadata.nbgrader["grade_id"], float(cell.metadata.nbgrader["points"])
-            item = items.get(grade_id)
-            if item is None or item.points != points:
-                raise ValueError(f"{exercise}: test cell {grade_id} ({points:g} points) is not one of the grader's "
-                                 "items: regenerate the course's notebooks (`python -m grader notebooks`), then "
-                                 "`nbgrader generate_assignment` again")
+        for cell, item in tests:
             cell.outputs = outputs(exercise, results[item.name], plots=self.plots)
         return nb, resources
 
@@ -103,6 +95,23 @@ class GradeCells(NbGraderPreprocessor):
             return []
         return [(Path(path).stem, path) for path in order[order.index(os.path.abspath(here)):]
                 if Path(path).stem in specs.IDS]
+
+
+def cells_and_items(nb, exercise: str, grader: Grader) -> list[tuple]:
+    """Each test cell with the item it holds; an error for a test cell that holds none of the grader's."""
+    items = {assignments.grade_id(item): item for item in grader.items(specs.exercise(exercise))}
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
+            continue
+        grade_id, points = cell.metadata.nbgrader["grade_id"], float(cell.metadata.nbgrader["points"])
+        item = items.get(grade_id)
+        if item is None or item.points != points:
+            raise ValueError(f"{exercise}: test cell {grade_id} ({points:g} points) is not one of the grader's "
+                             "items: regenerate the course's notebooks (`python -m grader notebooks`), then "
+                             "`nbgrader generate_assignment` again")
+        found.append((cell, item))
+    return found
 
 
 def outputs(exercise: str, result: CheckResult, *, plots: bool = True) -> list:
