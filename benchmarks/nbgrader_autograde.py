@@ -10,10 +10,13 @@ case, where every check runs to the end. Then times, on the same submitted noteb
 - stock:    `nbgrader autograde "*"` with nbgrader's own autograde preprocessors (Execute: a
             kernel per notebook runs the test cells, which call the grader);
 - pipeline: `nbgrader autograde "*"` with the course's configuration (GradeCells: no kernel);
-- grade:    `python -m grader grade CLASS --out OUT` on a copy of submitted/ (nbgrader's layout).
+- grade:    `python -m grader grade CLASS --out OUT` on a copy of submitted/ (nbgrader's layout);
+- nbgrader: `nbgrader autograde "*"` with the course's configuration less GradeCells: nbgrader's own
+            work alone (its scores mean nothing), the floor of the pipeline.
 
-Pipeline and grade run `--repeat` times, interleaved; stock once (it takes minutes). Prints each
-time, the medians, and the ratios; and checks that every route gave every student full marks.
+Pipeline, grade and nbgrader run `--repeat` times, interleaved; stock once (it takes minutes).
+Prints each time, the medians, and the ratios; and checks that pipeline and stock gave every
+student full marks, as grade did.
 """
 import argparse
 import csv
@@ -43,6 +46,12 @@ c = get_config()
 load_subconfig("course_config.py")
 c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
                                        AssignLatePenalties, CheckCellMetadata]
+"""
+ALONE_CONFIG = """\
+# The course's configuration without GradeCells: nbgrader's own work alone.
+c = get_config()
+load_subconfig("course_config.py")
+c.Autograde.autograde_preprocessors = [p for p in c.Autograde.autograde_preprocessors if p.__name__ != "GradeCells"]
 """
 
 
@@ -89,7 +98,7 @@ def main() -> None:
     ids = specs.IDS[:args.exercises]
     notebooks = args.students * len(ids)
     with tempfile.TemporaryDirectory() as tmp:
-        course, stock, klass = Path(tmp) / "course", Path(tmp) / "stock", Path(tmp) / "class"
+        course, stock, alone, klass = (Path(tmp) / name for name in ("course", "stock", "alone", "class"))
         shutil.copytree(ROOT / "course", course)
         for exercise in ids:
             nbgrader(course, "generate_assignment", exercise)
@@ -100,16 +109,18 @@ def main() -> None:
                 folder.mkdir(parents=True)
                 (folder / f"{exercise}.ipynb").write_text(text)
         shutil.copytree(course / "submitted", klass)
-        shutil.copytree(course, stock)
-        (stock / "course_config.py").write_text((course / "nbgrader_config.py").read_text())
-        (stock / "nbgrader_config.py").write_text(STOCK_CONFIG)
+        for folder, config in ((stock, STOCK_CONFIG), (alone, ALONE_CONFIG)):
+            shutil.copytree(course, folder)
+            (folder / "course_config.py").write_text((course / "nbgrader_config.py").read_text())
+            (folder / "nbgrader_config.py").write_text(config)
 
-        times: dict[str, list[float]] = {"pipeline": [], "grade": []}
+        times: dict[str, list[float]] = {"pipeline": [], "grade": [], "nbgrader": []}
         for _ in range(args.repeat):
             times["grade"].append(run([sys.executable, "-m", "grader", "grade", str(klass), "--out",
                                        str(Path(tmp) / "out"), "--force", "--quiet"], ROOT))
             times["pipeline"].append(nbgrader(course, "autograde", "*", "--force"))
-            print(f"grade {times['grade'][-1]:.1f} s, pipeline {times['pipeline'][-1]:.1f} s", flush=True)
+            times["nbgrader"].append(nbgrader(alone, "autograde", "*", "--force"))
+            print(", ".join(f"{name} {values[-1]:.1f} s" for name, values in times.items()), flush=True)
         if not args.no_stock:
             times["stock"] = [nbgrader(stock, "autograde", "*", "--force")]
             print(f"stock {times['stock'][-1]:.1f} s", flush=True)
@@ -128,7 +139,8 @@ def main() -> None:
     for name, values in times.items():
         spread = f" (runs: {', '.join(f'{v:.1f}' for v in values)})" if len(values) > 1 else ""
         print(f"  {name:<9} {median[name]:7.1f} s   {1000 * median[name] / notebooks:6.0f} ms per notebook{spread}")
-    print(f"  pipeline / grade: {median['pipeline'] / median['grade']:.2f}x")
+    print(f"  pipeline / grade: {median['pipeline'] / median['grade']:.2f}x; "
+          f"nbgrader's own work is {median['nbgrader'] / median['pipeline']:.0%} of the pipeline's time")
     if "stock" in median:
         print(f"  stock / pipeline: {median['stock'] / median['pipeline']:.1f}x")
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from grader import intake, paths, specs
-from grader.notebooks import notebook_path
+from grader.assignments import notebook_path
 
 IDS = list(specs.IDS)
 
