@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="wall-clock seconds one submission may take (default: %(default)g)")
     group.add_argument("--memory", metavar="MB", type=int, default=default.memory_mb,
                        help="memory the code may take, in MB (default: %(default)s)")
+    group.add_argument("--unsafe", action="store_true",
+                       help="run the code even where it cannot be isolated (no root and no user namespaces): "
+                            "only for code you trust")
 
     check = sub.add_parser("check", parents=[limits], help="check your exercises on the public cases",
                            description="Run the public checks on your exercises and say what went wrong where.")
@@ -111,8 +114,9 @@ def _check(args) -> int:
 def _grade(args) -> int:
     if args.out:
         return _grade_class(args)
-    report = _run(Grader(hidden=True, exercises=_only(args.exercise, args.path), limits=_limits(args)), args.path,
-                  args.exercise, args.json)
+    batch.refuse_class(args.path)
+    report = _run(Grader(hidden=True, exercises=_only(args.exercise, args.path), limits=_limits(args),
+                         unsafe=args.unsafe), args.path, args.exercise, args.json)
     sys.stdout.write(f"Total: {render.points(report.score, report.max_score)}\n" if args.quiet else render.report(report))
     _plots(report, args.plots, quiet=args.quiet)
     return 0
@@ -139,7 +143,9 @@ def _grade_class(args) -> int:
     if args.jobs < 1:
         raise GraderError("--jobs takes a number of at least 1")
     batch.submissions(args.path, args.out, args.exercise)  # usage errors before the grader starts
-    grader = Grader(hidden=True, exercises=(args.exercise,) if args.exercise else None, limits=_limits(args))
+    grader = Grader(hidden=True, exercises=(args.exercise,) if args.exercise else None, limits=_limits(args),
+                    unsafe=args.unsafe)
+    grader.protections()  # refuses here, once, when the code cannot be isolated
     summary = batch.grade_class(grader, args.path, args.out, exercise=args.exercise, jobs=args.jobs,
                                 force=args.force)
     if not args.quiet:

@@ -6,6 +6,7 @@ checked, what was expected, what was got and where it first went wrong.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from pathlib import Path
 
@@ -85,6 +86,8 @@ def _failure_text(failure: Failure, item: Item, source: sources.Source, stubs: P
     if failure.kind == "signature":
         stub = stub_signature(stubs / f"{item.exercise}.py", item.check.target)
         return message + (f"; the exercise defines it as {stub}" if stub else "")
+    if item.hidden and failure.kind in ("exception", "load", "exit", "return"):
+        message = _kind_only(failure)
     text = f"Checked {item.check.about or item.check.target}{_case_text(item)}.\n{message}"
     if where:
         text += f" ({where})"
@@ -93,6 +96,17 @@ def _failure_text(failure: Failure, item: Item, source: sources.Source, stubs: P
                          + (f"    {code}\n" if code else "") for line, function, code in failure.trace)
         text += "\n" + frames.rstrip()
     return text
+
+
+def _kind_only(failure: Failure) -> str:
+    """A hidden case's failure without the text the code wrote into it (which could carry the case's parameters):
+    the exception's type, when it is one of Python's own."""
+    name = failure.message.split(":", 1)[0].strip()
+    if failure.kind == "return":
+        return "what it returned could not be read"
+    if isinstance(getattr(builtins, name, None), type) and issubclass(getattr(builtins, name), BaseException):
+        return f"{name} (its message is not shown for a hidden case)"
+    return "it raised an exception (its message is not shown for a hidden case)"
 
 
 def stub_signature(stub: Path, name: str) -> str:

@@ -14,7 +14,7 @@ from conftest import mutate
 from grader import GraderError, batch, paths
 
 FAST = ["--time-per-check", "3", "--time-per-submission", "30", "--memory", "400"]
-SLOW = ("    return w * X + b\n", "    import time; time.sleep(0.4)\n    return w * X + b\n")  # 2 forward checks
+SLOW = ("import torch\n", "import torch\nimport time\ntime.sleep(0.4)\n")  # top-level code: once for each child
 
 
 def grade_class(folder, out, *extra):
@@ -201,8 +201,9 @@ def test_bad_hand_ins_score_0_with_one_line_and_the_rest_of_the_class_is_graded(
         "message"]
 
     hostile = reports["=cmd"]
-    lost = {c["name"].split(" [")[0]: c["message"] for c in hostile["exercises"][0]["checks"] if not c["passed"]}
-    assert set(lost) == {"forward"} and "\ufffd" in lost["forward"] and "✓ passed" in lost["forward"]
+    lost = {c["name"]: c["message"] for c in hostile["exercises"][0]["checks"] if not c["passed"]}
+    assert set(lost) == {"forward", "forward [hidden 1]"} and "\ufffd" in lost["forward"] and "✓ passed" in lost["forward"]
+    assert "ValueError (its message is not shown for a hidden case)" in lost["forward [hidden 1]"]
     raw = (out / "reports" / "=cmd.json").read_bytes() + (out / "gradescope" / "=cmd" / "results.json").read_bytes()
     assert b"\\u001b" not in raw and b"\\ud800" not in raw and b"\\r" not in raw
     assert "\x1b" not in stdout + stderr and "\r" not in stdout + stderr
