@@ -41,7 +41,8 @@ class _Submission:
     codes: dict  # exercise -> Code
     sources: dict  # exercise -> sources.Source
     replies: dict  # (exercise, item index) -> Reply
-    runs: list  # every Run, for the output and the protections
+    runs: list  # the Runs of public items only, for what the code printed
+    sandbox: dict = None  # the protections in force
 
 
 class Grader:
@@ -183,7 +184,7 @@ class Grader:
         for item in items:
             swap = swaps.get((item.exercise, item.index), ())
             if not isolated:
-                key = (item.exercise,)  # nothing to keep apart: one child per exercise, for speed
+                key = (item.exercise, item.hidden)  # nothing to keep apart: few children, for speed
             elif item.hidden:
                 key = (item.exercise, item.index)  # a hidden case's parameters, alone
             else:
@@ -198,8 +199,9 @@ class Grader:
                             swap={id: swap[id] for id in ids if swap[id]}, trace=trace))
         for job, run in zip(jobs, self.runner.run_all(jobs, deadline)):
             submission.replies.update(run.replies)
-            if not any(self._item(task).hidden for task in job.tasks):
-                submission.runs.append(run)
+            submission.sandbox = submission.sandbox or run.sandbox
+            if not any(self._item(task).hidden for task in job.tasks):  # what the code printed on a hidden case
+                submission.runs.append(run)  # stays unseen
 
     def _item(self, task: Task) -> Item:
         return self._items[task.exercise][task.key]
@@ -221,9 +223,8 @@ class Grader:
         checks = _own_helpers_note(ex, checks, [submission.replies[ex.id, item.index] for item in self.items(ex)],
                                    self.items(ex)) if not self.swaps else checks
         output = "".join(run.output.get(ex.id, "") for run in submission.runs)
-        sandbox = next((run.sandbox for run in submission.runs if run.sandbox), {})
         return ExerciseResult(ex.id, ex.title, checks, submission.sources[ex.id].filename,
-                              submission.sources[ex.id].locate(output), sandbox)
+                              submission.sources[ex.id].locate(output), submission.sandbox or {})
 
     def _helpers(self, exercise_id: str, swap: tuple[str, ...]) -> str:
         """The reference's source with only its given code and the definitions of ``swap``: no other answer."""

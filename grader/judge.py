@@ -101,7 +101,7 @@ def _failure_text(failure: Failure, item: Item, source: sources.Source, stubs: P
 def _kind_only(failure: Failure) -> str:
     """A hidden case's failure without the text the code wrote into it (which could carry the case's parameters):
     the exception's type, when it is one of Python's own."""
-    name = failure.message.split(":", 1)[0].strip()
+    name = failure.exception
     if failure.kind == "return":
         return "what it returned could not be read"
     if isinstance(getattr(builtins, name, None), type) and issubclass(getattr(builtins, name), BaseException):

@@ -112,6 +112,7 @@ class Failure:
     message: str = ""
     line: int = 0  # where in the submitted file (0: unknown)
     function: str = ""  # the innermost function of the student's own code
+    exception: str = ""  # the type of the exception raised, if one was
     trace: tuple[tuple[int, str, str], ...] = ()  # the student's own frames: (line, function, code)
 
     @property
@@ -199,7 +200,7 @@ def failure(data: Any) -> Failure:
         frames.append((entry[0], clean(entry[1], 100), clean(entry[2], 200)))
     line = data.get("line", 0)
     return Failure(data["kind"], clean(data.get("message", "")), line if type(line) is int else 0,
-                   clean(data.get("function", ""), 100), tuple(frames))
+                   clean(data.get("function", ""), 100), clean(data.get("exception", ""), 100), tuple(frames))
 
 
 def reply(message: dict) -> Reply:
