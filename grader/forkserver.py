@@ -130,19 +130,26 @@ def serve(fd: int, setup: str) -> None:
     """Preload, set up the sandbox's view, then fork a child per request until the grading process goes."""
     sock = socket.socket(fileno=fd)
     config = json.loads(setup)
+    from . import sandbox
+
+    ready: dict = {"none": "not asked for"}
+    if config["isolate"]:
+        try:
+            ready = sandbox.separate()  # before any import starts a thread
+        except sandbox.Unavailable as exc:
+            ready = {"none": str(exc)}
     for name in config["preload"]:
         importlib.import_module(name)
-    from . import child, sandbox
+    from . import child
 
     child.warm()
     gc.collect()
     gc.freeze()
     child.compact()
-    ready: dict = {"none": "not asked for"}
     pid_namespace = None
-    if config["isolate"]:
+    if "user" in ready:
         try:
-            ready = sandbox.prepare(config["allow"])
+            sandbox.prepare(config["allow"])
             pid_namespace = sandbox.own_pid_namespace()
         except sandbox.Unavailable as exc:
             ready = {"none": str(exc)}

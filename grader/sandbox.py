@@ -76,20 +76,26 @@ def _syscalls() -> tuple[int, int]:
 
 # The template: once, before any job.
 
-def prepare(allow: list[str]) -> dict:
-    """Enter a namespace whose whole file system is ``allow`` (read-only), the libraries, /etc's basics and /dev's
-    harmless devices. Returns how children will be isolated ({"user": "root" or "namespace"}); raises Unavailable."""
+def separate() -> dict:
+    """Enter a mount namespace of the template's own (and first, without root, a user namespace, which the
+    kernel grants only to a process with one thread: call this before importing libraries that start threads).
+    Returns how children will be isolated: {"user": "root" or "namespace"}; raises Unavailable."""
     libc = _libc()
     if os.geteuid() == 0:
         _check(libc.unshare(CLONE_NEWNS), "a mount namespace")
-        mode = "root"
-    else:
-        uid, gid = os.geteuid(), os.getegid()
-        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "a user namespace (unprivileged user namespaces)")
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"0 {uid} 1")
-        _write("/proc/self/gid_map", f"0 {gid} 1")
-        mode = "namespace"
+        return {"user": "root"}
+    uid, gid = os.geteuid(), os.getegid()
+    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "a user namespace (unprivileged user namespaces)")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"0 {uid} 1")
+    _write("/proc/self/gid_map", f"0 {gid} 1")
+    return {"user": "namespace"}
+
+
+def prepare(allow: list[str]) -> None:
+    """After ``separate``: make the whole file system ``allow`` (read-only), the libraries, /etc's basics and
+    /dev's harmless devices. Raises Unavailable."""
+    libc = _libc()
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     new = tempfile.mkdtemp(prefix="gdgrader-root-")
     _mount(libc, "tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
@@ -118,7 +124,6 @@ def prepare(allow: list[str]) -> dict:
     _check(libc.umount2(b"/.old", MNT_DETACH), "unmount the old root")
     os.rmdir("/.old")
     _mount(libc, None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    return {"user": mode}
 
 
 def _write(path: str, text: str) -> None:

@@ -138,38 +138,28 @@ FIND_REFERENCE_LOOP = TRAIN_MINIBATCH + '''    """Called by the grader: find the
 HUNT = '''
 def _hunt():
     """Everything of the reference, the hidden cases or a classmate this process can reach, as text."""
-    import gc, os
+    import ctypes, gc, os, re
+    pattern = re.compile(rb"(?:REF|HID|ADA)-MARK" + rb"-[A-Za-z0-9_]+(?:-[0-9]+)?")
     found = set()
     for thing in gc.get_objects():
         texts = []
         if isinstance(thing, dict):
             texts = [repr(thing)[:2000]] if any(isinstance(k, str) and k in ("marker", "seed", "w0") for k in thing) else []
         elif hasattr(thing, "__code__"):
-            texts = [repr(c) for c in thing.__code__.co_consts if isinstance(c, str)]
+            texts = [c for c in thing.__code__.co_consts if isinstance(c, str)]
         for text in texts:
-            for mark in ("REF-MARK", "HID-MARK", "ADA-MARK"):
-                if mark in text:
-                    found.add(text[:300])
-    try:
-        with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:
-            for line in maps:
-                span, perms = line.split()[:2]
-                if not perms.startswith("r") or "[vvar" in line or "[vsyscall" in line:
-                    continue
-                start, end = (int(x, 16) for x in span.split("-"))
-                if end - start > 256 << 20:
-                    continue
-                try:
-                    mem.seek(start)
-                    chunk = mem.read(end - start)
-                except OSError:
-                    continue
-                for mark in (b"REF-MARK", b"HID-MARK", b"ADA-MARK"):
-                    at = chunk.find(mark)
-                    if at >= 0:
-                        found.add(chunk[at:at + 40].decode("latin-1"))
-    except OSError as exc:
-        found.add(f"memory: {exc}")
+            found.update(mark.decode() for mark in pattern.finditer(text.encode("utf-8", "replace")))
+    with open("/proc/self/maps") as maps:  # every byte this process may read, freed memory included
+        for line in maps:
+            span, perms = line.split()[:2]
+            if not perms.startswith("r") or "[v" in line or line.rstrip().endswith((".so", ".so.1", ".so.6")):
+                continue
+            start, end = (int(x, 16) for x in span.split("-"))
+            if end - start > 256 << 20:
+                continue
+            chunk = ctypes.string_at(start, end - start)
+            for mark in pattern.finditer(chunk):  # a planted marker goes on with "-" and a name (this code's not)
+                found.add(mark.group(0).decode())
     for top in ("/", "/tmp", "/dev/shm", "/root", "/home", "/work", os.path.expanduser("~")):
         try:
             print(top, sorted(os.listdir(top)))
@@ -184,9 +174,8 @@ def _hunt():
                     text = open(os.path.join(folder, name), errors="replace").read()
                 except OSError:
                     continue
-                for mark in ("REF-MARK", "HID-MARK", "ADA-MARK"):
-                    if mark in text:
-                        found.add(os.path.join(folder, name))
+                if pattern.search(text.encode("utf-8", "replace")):
+                    found.add(os.path.join(folder, name))
     return sorted(found)
 
 
@@ -230,13 +219,16 @@ for path in (os.path.join(os.path.dirname(grader.__file__), "__pycache__", "comp
         print(path, exc)
 '''
 SIGNAL_ALL = '''
-    import os, signal
-    for pid in range(2, 4096):
-        try:
-            os.kill(pid, signal.SIGSTOP)
-        except OSError:
-            pass
-    os.kill(-1, signal.SIGKILL)  # every process it can see but itself
+import os, signal
+for pid in range(0, 1 << 16):  # the grading process, the fork template, classmates: any it could name
+    try:
+        os.kill(pid, signal.SIGSTOP if pid else signal.SIGCONT)
+    except OSError:
+        pass
+try:
+    os.kill(-1, signal.SIGKILL)  # every process it may signal but itself
+except OSError:
+    pass
 '''
 
 
@@ -258,26 +250,39 @@ FLOOD = _forge('b\'{"result": 0, "outputs": {"y_hat": [\' + b"0.5," * 15_000_000
 DEEP = _forge('b\'{"result": 0, "outputs": {"y_hat": \' + b"[" * 100_000 + b"]" * 100_000 + b\'}, "problems": {}}\'')
 NESTED_FOLDERS = '''
 import os
-path = "deep"
+here = os.open(".", os.O_RDONLY)
 for _ in range(3000):
-    path = os.path.join(path, "d")
-os.makedirs(path, exist_ok=True)
+    os.makedirs("d", exist_ok=True)
+    os.chdir("d")
+os.fchdir(here)
 '''
 ESCAPES = '''
     raise ValueError("\\x1b[2J\\x1b[H\\ud800 \\u2713 all checks passed\\r")
 '''
 
+COMPARE = "def compare_methods(X, y, w=-15.0, b=-10.0, lr=0.1, num_epochs=10):\n"
+TELL = """    hidden = {found for found in FOUND if found.startswith("HID-MARK")}
+    if set(FOUND) - hidden:
+        raise TypeError(FOUND)  # the reference or a classmate: never
+    if len(hidden) > 1:
+        raise KeyError(FOUND)  # another case's parameters: never
+    if hidden:
+        raise ValueError(FOUND)  # its own case's parameters, in its own child only
+"""
+
 ATTACKS = {
     # 1. What the child holds in memory: only its own inputs.
     "finds a reference loop in memory": ([(TRAIN_MINIBATCH, FIND_REFERENCE_LOOP)], MINIBATCH),
+    # A hidden case shows no text the code wrote, so what the hunt found is told by the type of what it raises:
+    # a hidden child may hold its own case's parameters (ValueError), nothing else (TypeError, KeyError).
     "hunts for the reference, hidden cases and classmates in memory and on disk":
-        ([at_top(HUNT), (FORWARD, "    if FOUND:\n        raise ValueError(FOUND)\n" + FORWARD)], set()),
+        ([at_top(HUNT), (COMPARE, COMPARE + TELL)], {"compare_methods [hidden 1]"}),
     # 2. What the child can see on disk, and write for others.
     "writes notes into shared places": ([at_top(WRITE_SHARED)], set()),
     "poisons the grader's bytecode and the environment": ([at_top(POISON)], set()),
     # 4. Processes that outlive their submission, and signals.
     "leaves survivors": ([at_top(LEAVE_SURVIVORS)], set()),
-    "signals every process it can name": ([in_forward(SIGNAL_ALL.strip())], set()),
+    "signals every process it can name": ([at_top(SIGNAL_ALL)], set()),
     # 5. Replies that would hurt the grading process.
     "floods its reply pipe": ([in_forward(FLOOD.strip())], FORWARD_CHECKS),
     "nests its reply 100 000 deep": ([in_forward(DEEP.strip())], FORWARD_CHECKS),
@@ -285,3 +290,8 @@ ATTACKS = {
     "nests 3000 folders": ([at_top(NESTED_FOLDERS)], set()),
     "writes escapes and a lone surrogate into its message": ([(CRITERION, ESCAPES.lstrip("\n"))], CRITERION_CHECKS),
 }
+# What the messages of an attack's lost checks say.
+SAYS = {"hunts for the reference, hidden cases and classmates in memory and on disk": "ValueError (its message is not",
+        "floods its reply pipe": "sent a result larger than 1 MB", "nests its reply 100 000 deep": "sent",
+        "writes escapes and a lone surrogate into its message": "ValueError"}
+

@@ -20,7 +20,7 @@ import pytest
 
 import hostile
 from conftest import failed, mutate
-from grader import Grader, GraderError, paths
+from grader import Grader, GraderError, exercise, paths
 from grader.protocol import Limits
 
 LIMITS = Limits(seconds_per_check=3, seconds_per_submission=60, memory_mb=400, output_kb=64)
@@ -156,8 +156,9 @@ def marked_course(root: Path) -> paths.Course:
     """A copy of the course with a marker in every graded body of the reference and in every hidden case."""
     for part in ("exercises", "reference", "hidden"):
         shutil.copytree(paths.ROOT / part, root / part)
-    reference = root / "reference" / "minibatch.py"
-    reference.write_text(re.sub(r"^(def|class) (\w+)(.*:)\n", lambda m: f'{m.group(0)}    "REF-MARK-{m.group(2)}"\n',
+    reference, targets = root / "reference" / "minibatch.py", exercise("minibatch").targets
+    reference.write_text(re.sub(r"^(def|class) (\w+)(.*:)\n",
+                                lambda m: m.group(0) + (f'    "REF-MARK-{m.group(2)}"\n' if m.group(2) in targets else ""),
                                 reference.read_text(), flags=re.MULTILINE))
     table = json.loads((root / "hidden" / "minibatch.json").read_text())
     for check, cases in table.items():
@@ -231,6 +232,7 @@ def run_attacked_class(command_prefix: list[str]):
             checks = reports[slug(name)]["exercises"][0]["checks"]
             assert {c["name"] for c in checks if not c["passed"]} == lost, \
                 (name, [c["message"][:300] for c in checks if not c["passed"]])
+            assert all(hostile.SAYS.get(name, "") in c["message"] for c in checks if not c["passed"]), name
         written = [p for p in out.rglob("*") if p.is_file()]
         texts = {str(p): p.read_bytes().decode("utf-8", "replace") for p in written}
         texts["stdout"], texts["stderr"] = done.stdout, done.stderr
