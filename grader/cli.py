@@ -36,9 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 def prog() -> str:
     """The command as it was invoked: ``gdgrader`` (the installed command) or ``python -m grader``."""
     name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
-    if name in ("", "-c", "__main__.py"):
-        return "python -m grader"
-    return name[:-4] if name.lower().endswith(".exe") else name
+    return "python -m grader" if name in ("", "-c", "__main__.py") else name
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -65,24 +65,38 @@ def test_the_zip_holds_the_two_scripts_at_its_root_and_the_course(autograder):
     assert subprocess.run(["bash", "-n"], input=setup, text=True).returncode == 0
 
 
-def run_autograder(autograder, venv, root, files: dict[str, str]) -> dict:
-    """Unpack as Gradescope does (source/, run_autograder copied up), hand in ``files`` and run it."""
+def unpack(autograder, root, files: dict[str, str]) -> None:
+    """Unpack as Gradescope does (source/, run_autograder copied up) and hand in ``files``."""
     with zipfile.ZipFile(autograder) as archive:
         archive.extractall(root / "source")
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     (root / "run_autograder").chmod(0o755)
-    (root / "venv").symlink_to(venv)  # what setup.sh builds: the grader installed, not editable
     (root / "submission").mkdir()
     for name, text in files.items():
         (root / "submission" / name).write_text(text, encoding="utf-8")
+
+
+def run(root) -> dict:
     environ = {k: v for k, v in os.environ.items() if k != paths.ENV}
     done = subprocess.run([str(root / "run_autograder")], capture_output=True, text=True, timeout=600,
                           env={**environ, "AUTOGRADER_ROOT": str(root)})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    text = (root / "results" / "results.json").read_text()
-    results = json.loads(text)
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+def run_autograder(autograder, venv, root, files: dict[str, str]) -> dict:
+    unpack(autograder, root, files)
+    (root / "venv").symlink_to(venv)  # what setup.sh builds: the grader installed, not editable
+    results = run(root)
     assert_gradescope_format(results)
     return results
+
+
+def test_when_the_grader_cannot_run_results_json_still_says_so(autograder, tmp_path):
+    unpack(autograder, tmp_path, {"minibatch.py": ""})  # and no environment: setup.sh never ran
+    results = run(tmp_path)
+    assert set(results) == {"score", "output"} and results["score"] == 0
+    assert "could not grade this submission (exit status 127)" in results["output"]
 
 
 def notebook_of(exercise: str) -> str:

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 
 from packaging.requirements import Requirement
 
@@ -47,6 +48,17 @@ def test_torch_is_a_range_that_admits_the_newest_wheel_of_every_platform(student
     assert all(r.specifier.contains("1.26.4") for r in numpy)
     assert not all(r.specifier.contains("2.0.0") for r in numpy)
     assert 'dependencies = { file = ["grader/requirements.txt"] }' in (student_release / "pyproject.toml").read_text()
+
+
+def test_a_copy_of_the_grader_installs_like_the_project(student_release):
+    """The release's pyproject.toml gives the same command, plugin, packages and requirements as the project's."""
+    ours, theirs = (tomllib.loads(path.read_text()) for path in (paths.ROOT / "pyproject.toml",
+                                                                 student_release / "pyproject.toml"))
+    for table, key in (("project", "scripts"), ("project", "entry-points"), ("project", "dynamic"),
+                       ("project", "requires-python"), ("tool", "setuptools"), ("build-system", "requires")):
+        assert theirs[table][key] == ours[table][key], (table, key)
+    assert (student_release / "grader" / "requirements.txt").read_text() == \
+        (paths.PACKAGE / "requirements.txt").read_text()
 
 
 def test_the_readme_sets_up_and_checks_on_linux_macos_and_windows(student_release):
