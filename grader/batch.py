@@ -20,9 +20,8 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import intake, text
+from . import gradescope, intake, text
 from .grade import Grader, GraderError
-from .results import Report
 
 REPORTS, GRADESCOPE, CSV, SUMMARY = "reports", "gradescope", "scores.csv", "summary.png"
 
@@ -84,7 +83,7 @@ def grade_class(grader: Grader, folder: Path, out: Path, *, exercise: str | None
         if stop.is_set():
             return  # interrupted: whatever came back may be cut short, so it is not kept
         write_json(out / REPORTS / f"{name}.json", {**report.to_dict(), "student": name, "fingerprint": mark})
-        write_json(out / GRADESCOPE / name / "results.json", gradescope(report))
+        write_json(out / GRADESCOPE / name / "results.json", gradescope.results(report))
         summary.graded.append(name)
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
@@ -139,20 +138,6 @@ def write_bytes(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-
-
-def gradescope(report: Report) -> dict:
-    """The report in Gradescope's results.json format; hidden checks show once grades are published."""
-    return {
-        "score": report.score,
-        "visibility": "visible",
-        "tests": [
-            {"name": f"{e.exercise}: {c.name}", "score": c.score, "max_score": c.max_score,
-             "status": "passed" if c.passed else "failed", "output": c.message,
-             "visibility": "after_published" if c.hidden else "visible"}
-            for e in report.exercises for c in e.checks
-        ],
-    }
 
 
 def read_reports(out: Path) -> dict[str, dict]:

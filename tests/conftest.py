@@ -1,8 +1,13 @@
-"""Shared fixtures: one Grader (fork server and reference results) for the whole session."""
+"""Shared fixtures: one Grader (fork server and reference results) for the whole session, and the grader
+and the student release installed as users install them."""
 from __future__ import annotations
 
 import ast
 import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +144,47 @@ def pytest_terminal_summary(terminalreporter):
             style, mistake = MARGINS.get((exercise, STYLE)), MARGINS.get((exercise, MISTAKE))
             terminalreporter.write_line(f"{exercise:<15} correct styles at most {style or 0:.3g}, "
                                         f"mistakes at least {mistake if mistake is not None else float('nan'):.3g}")
+
+
+def run(*command, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command, failing the test with its output when it fails."""
+    done = subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=900, **kwargs)
+    assert done.returncode == 0, f"{command}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory) -> Path:
+    """A fresh virtual environment with the grader installed from its wheel, as a user installs it: not
+    editable, no course inside (constraints.txt makes torch this machine's local CPU wheel)."""
+    work = tmp_path_factory.mktemp("installed")
+    source = work / "source"
+    shutil.copytree(paths.PACKAGE, source / "grader", ignore=shutil.ignore_patterns("__pycache__", "expected.json"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(paths.ROOT / name, source / name)
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", work / "wheel", source)
+    venv = work / "venv"
+    run(sys.executable, "-m", "venv", venv)
+    run(venv / "bin" / "pip", "install", "--quiet", "-c", paths.ROOT / "constraints.txt",
+        *(work / "wheel").glob("gdgrader-*.whl"))
+    return venv
+
+
+@pytest.fixture(scope="session")
+def student_release(tmp_path_factory) -> Path:
+    """The student release, as ``release`` writes it (untouched: copy it before changing it)."""
+    from grader import release
+
+    return release.build(tmp_path_factory.mktemp("release") / "course")
+
+
+@pytest.fixture(scope="session")
+def installed_release(installed, student_release, tmp_path_factory) -> Path:
+    """A virtual environment with the student release installed (`pip install .` in it, not editable): a copy
+    of ``installed`` (hard links: its packages are already there) with the release in place of the wheel."""
+    work = tmp_path_factory.mktemp("installed-release")
+    shutil.copytree(student_release, work / "course")
+    venv = work / "venv"
+    run("cp", "-al", installed, venv)
+    run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", work / "course")
+    return venv
