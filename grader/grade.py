@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from . import intake, paths, sources, specs, text
+from . import cache, intake, paths, sources, specs, text
 from .judge import judge, zero
 from .protocol import Code, Job, Limits, Reply, Task
 from .results import CheckResult, ExerciseResult, Report
@@ -63,7 +63,7 @@ class Grader:
         self.unsafe = unsafe
         self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
         self.hidden_cases = {ex.id: dict(load_hidden(course.hidden, ex.id)) if hidden else {} for ex in self.exercises}
-        imports = tuple(dict.fromkeys(name for ex in self.exercises for name in getattr(ex, "imports", ())))
+        imports = tuple(dict.fromkeys(name for ex in self.exercises for name in ex.imports))
         self.runner = Runner(limits, isolate=isolate, imports=imports)
         self.runner.start()  # the fork template loads torch while this process reads the course
         self.reference = {ex.id: _read_text(course.reference / ex.filename) for ex in self.exercises}
@@ -91,7 +91,7 @@ class Grader:
 
     def _expected(self, expected_file: Path) -> dict[str, dict[str, Reply]]:
         if self.swaps:
-            return self._run_reference()
+            return self._reference_outputs()
         if self.hidden:
             raise GraderError("grading needs the reference solutions (reference/), which are not here; "
                               "in a student release use `check`, which runs the public cases")
@@ -101,19 +101,33 @@ class Grader:
         return {ex.id: {name: Reply(outputs=outputs) for name, outputs in table.get(ex.id, {}).items()}
                 for ex in self.exercises}
 
-    def _run_reference(self) -> dict[str, dict[str, Reply]]:
-        jobs = [Job((_code(ex.id, f"reference/{ex.filename}", ((1, self.reference[ex.id], ()),)),),
-                    tuple(_task(item) for item in self.items(ex))) for ex in self.exercises]
-        runs = self.runner.run_all(jobs, time.monotonic() + 600)
-        expected, broken = {}, []
-        for ex, run in zip(self.exercises, runs):
-            replies = {item.name: run.replies[ex.id, item.index] for item in self.items(ex)}
-            broken += [f"{ex.id} {name}: {reply.failure.message if reply.failure else reply.problems}"
-                       for name, reply in replies.items() if reply.failure or reply.problems]
-            expected[ex.id] = replies
-        if broken:
-            raise GraderError("the reference fails its own checks: " + "; ".join(broken))
-        return expected
+    def _reference_outputs(self) -> dict[str, dict[str, Reply]]:
+        """The reference's outputs on every item, from the cache, or run now (on every case, hidden ones
+        included, whatever this Grader grades) and kept for next time."""
+        found, missing = {}, {}
+        for ex in self.exercises:
+            digest = cache.key(self.course, ex.id)
+            outputs = cache.load(ex.id, digest)
+            if outputs is not None and all(item.name in outputs for item in self.items(ex)):
+                found[ex.id] = outputs
+            else:
+                missing[ex.id] = digest
+        if missing:
+            every = {id: specs.exercise(id).items(load_hidden(self.course.hidden, id)) for id in missing}
+            jobs = [Job((_code(id, f"reference/{id}.py", ((1, self.reference[id], ()),)),),
+                        tuple(_task(item) for item in every[id])) for id in missing]
+            broken = []
+            for (id, digest), run in zip(missing.items(), self.runner.run_all(jobs, time.monotonic() + 600)):
+                replies = {item.name: run.replies[id, item.index] for item in every[id]}
+                broken += [f"{id} {name}: {reply.failure.message if reply.failure else reply.problems}"
+                           for name, reply in replies.items() if reply.failure or reply.problems]
+                found[id] = {name: reply.outputs for name, reply in replies.items()}
+                if not broken:
+                    cache.store(id, digest, found[id])
+            if broken:
+                raise GraderError("the reference fails its own checks: " + "; ".join(broken))
+        return {ex.id: {item.name: Reply(outputs=found[ex.id][item.name]) for item in self.items(ex)}
+                for ex in self.exercises}
 
     # Grading.
 

@@ -102,6 +102,7 @@ class Exercise:
     lab: str
     teaches: str
     checks: tuple[Check, ...]
+    imports: tuple[str, ...] = ()  # modules its checks use beyond torch and NumPy, loaded once in the fork template
 
     @property
     def filename(self) -> str:

@@ -3,6 +3,7 @@ and the student release installed as users install them."""
 from __future__ import annotations
 
 import ast
+import os
 import importlib.util
 import shutil
 import subprocess
@@ -26,6 +27,12 @@ def load_reference(exercise: str):
 def all_items(exercise_id: str):
     """Every item of an exercise, its hidden cases included."""
     return exercise(exercise_id).items(load_hidden(paths.HIDDEN, exercise_id))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache(tmp_path_factory):
+    """The reference's results are cached in a folder of the test session's own (see grader/cache.py)."""
+    os.environ["GDGRADER_CACHE"] = str(tmp_path_factory.mktemp("cache"))
 
 
 MARGINS: dict[tuple[str, str], float] = {}  # (exercise, what) -> deviation / tolerance

@@ -1,6 +1,8 @@
 """Checks for exercises/minibatch.py: batch, stochastic and mini-batch gradient descent (lab 003)."""
 import math
 
+import numpy as np
+
 from ..probes import Missing, grad_of, returns, unpack
 from ..spec import Check, Exercise, Lazy, Output, per_epoch, per_update, public
 
@@ -102,7 +104,7 @@ def probe_compare(compare_methods, args, p):
 
 def updates_per_epoch(batch_size_of):
     def count(p):
-        n = len(torch.arange(p["lo"], p["hi"], p["spacing"]))
+        n = len(np.arange(p["lo"], p["hi"], p["spacing"]))  # as torch.arange counts; the grading process has no torch
         return math.ceil(n / batch_size_of(p, n))
     return per_update(count)
 
