@@ -1,21 +1,44 @@
 """Judging one item: the reference's reply against the student's, into a scored CheckResult.
 
 Runs in the grading process on validated plain data. The message says what was
-checked, what was expected, what was got and where it first went wrong.
+checked, what was expected, what was got and where it first went wrong, in short
+lines: what was checked first, then the likely cause on a line of its own ("Hint:
+..."), then each output that differs. Every line fits ``WIDTH`` columns (longer ones
+wrap, indented), so that a terminal, ``nbgrader validate`` and its feedback show the
+hint whole; only the student's own traceback lines, quoted as they are, may be longer.
 """
 from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from pathlib import Path
 
 from . import paths, sources, specs
 from .compare import as_array, compare
+from .diagnose import RANK
+from .probes import split_hint
 from .results import CheckResult, Curve
 from .runner import Reply
 from .spec import Item
 
 INF = float("inf")
+WIDTH = 72  # 80 columns less the report's indent
+KNOWN = "Known mistake: "  # starts the line that names a known mistake the answer matches (none are declared yet)
+
+
+def wrap(line: str) -> str:
+    """One message line cut into lines of at most WIDTH columns, the later ones indented."""
+    return textwrap.fill(line, WIDTH, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+
+
+def compose(*lines: str) -> str:
+    """Message lines, each wrapped; empty ones left out."""
+    return "\n".join(wrap(line) for line in lines if line)
+
+
+def hinted(hint: str) -> str:
+    return f"Hint: {hint}" if hint else ""
 
 
 def zero(item: Item, status: str, message: str) -> CheckResult:
@@ -31,19 +54,26 @@ def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *, ow
         return zero(item, status, text)
     verdicts = [compare(output, expected.outputs.get(output.name), got.outputs.get(output.name),
                         problem=got.problems.get(output.name, "" if output.name in got.outputs else "missing"),
-                        params=item.params)
+                        params=item.params, others=expected.outputs, answers=got.outputs)
                 for output in check.outputs]
     deviation = max((v.deviation for v in verdicts), default=0.0)
-    failed = [v.message for v in verdicts if not v.passed]
+    failed = [v for v in verdicts if not v.passed]
     if not failed:
         return CheckResult(item.name, item.points, item.points, True, item.hidden, "passed", "passed", deviation)
-    lines = [f"Checked {check.about or check.target}{_case_text(item)}."] + failed
-    if own_helpers and check.swap:
-        lines.append(_own_helpers_note(check))
+    with_hints = [v for v in failed if v.hint]
+    # the most telling hint: what the probe saw first, then patterns in their order
+    hint = min(with_hints, key=lambda v: RANK.get(v.pattern, -1)).hint if with_hints else ""
+    text = compose(checked(item), hinted(hint), *(v.message for v in failed),
+                   _own_helpers_note(check) if own_helpers and check.swap else "")
     curves = tuple(_curve(output, expected.outputs.get(output.name), got.outputs.get(output.name), v, item.params)
                    for output, v in zip(check.outputs, verdicts) if not v.passed and v.index is not None)
-    return CheckResult(item.name, 0.0, item.points, False, item.hidden, "\n".join(lines), "failed", deviation,
+    return CheckResult(item.name, 0.0, item.points, False, item.hidden, text, "failed", deviation,
                        tuple(c for c in curves if c))
+
+
+def checked(item: Item) -> str:
+    """The message's first line: what was run, with which parameters."""
+    return f"Checked {item.check.about or item.check.target}{_case_text(item)}."
 
 
 def _curve(output, expected, got, verdict, params) -> Curve | None:
@@ -66,7 +96,7 @@ def _unit(output, n: int, params) -> str:
 def _case_text(item: Item) -> str:
     if not item.case.params:
         return ""
-    return " with " + ", ".join(f"{k}={v}" for k, v in item.case.params.items())
+    return ", with " + ", ".join(f"{k}={v}" for k, v in item.case.params.items())
 
 
 def _own_helpers_note(check) -> str:
@@ -78,25 +108,24 @@ STATUS = {"not attempted": "not attempted", "missing": "failed", "limit": "limit
 
 
 def _error_text(error: dict, item: Item, source: sources.Source, stubs: Path) -> tuple[str, str]:
-    kind, message = error.get("kind", "error"), error.get("message", "")
+    kind, text = error.get("kind", "error"), error.get("message", "")
     where = source.locate(error.get("where", ""))
     if kind == "not attempted":
         inside = where.split(", in ")[-1] if where else ""
         if inside != item.check.target and inside in specs.exercise(item.exercise).targets:
-            message += f" ({inside} raises NotImplementedError)"
-        return STATUS[kind], message
+            text += f" ({inside} raises NotImplementedError)"
+        return STATUS[kind], text
     if kind == "syntax":
-        return "error", f"syntax error{' at ' + where if where else ''}: {message}"
+        return "error", compose(f"syntax error{' at ' + where if where else ''}: {text}")
     if kind == "signature":
         stub = stub_signature(stubs / f"{item.exercise}.py", item.check.target)
-        return "error", message + (f"; the exercise defines it as {stub}" if stub else "")
-    text = f"Checked {item.check.about or item.check.target}{_case_text(item)}.\n{message}"
-    if where:
-        text += f" ({where})"
+        return "error", compose(text + (f"; the exercise defines it as {stub}" if stub else ""))
+    text, hint = split_hint(text)
+    lines = compose(checked(item), hinted(hint), text + (f" ({where})" if where else ""))
     trace = source.locate(error.get("trace", ""))
     if trace and kind in ("exception", "return", "limit", "exit"):
-        text += "\n" + trace.rstrip()
-    return STATUS.get(kind, "error"), text
+        lines += "\n" + trace.rstrip()  # the student's own lines, as they are
+    return STATUS.get(kind, "error"), lines
 
 
 def stub_signature(stub: Path, name: str) -> str:
