@@ -5,9 +5,9 @@ output name; the worker turns those into plain data and the grading process
 compares them. A value a probe cannot read is a ``Missing`` with the reason.
 
 Reading is the same for every exercise: ``array`` (any numbers), ``number`` (one
-number, whatever holds it), ``numbers`` (a history, one number per entry), ``vector``
-(k numbers as a row or a column); each gives back a ``Missing`` that says what came
-instead. ``explained``
+number, whatever holds it), ``numbers`` (a history, one number per entry), ``column``
+(the same as a column, for a history of one named parameter), ``vector`` (k numbers as
+a row or a column); each gives back a ``Missing`` that says what came instead. ``explained``
 calls a target and turns an error whose text holds a known clue into a message with
 a hint.
 """
@@ -103,6 +103,12 @@ def numbers(value, what: str = "the history", per: str = "entry") -> np.ndarray 
     if values.ndim > 1 and values.size != len(values):
         return Missing(f"expected {what} with one number per {per}; got entries of shape {values.shape[1:]}")
     return values.reshape(len(values))
+
+
+def column(value, what: str = "the history", per: str = "entry") -> np.ndarray | Missing:
+    """A history of one parameter, one number per entry, as a column (n, 1): give its Output columns=(name,)."""
+    values = numbers(value, what, per)
+    return values if isinstance(values, Missing) else values.reshape(-1, 1)
 
 
 def vector(value, size: int, what: str = "it") -> np.ndarray | Missing:

@@ -140,11 +140,16 @@ def naming(message: str) -> str:
     return "pattern" if hint_of(message) else "unnamed"
 
 
-def assert_short_lines(message: str):
-    """Every line of a message fits the width, except the student's own traceback lines at its end."""
-    ours = message.split('\n  File "')[0]
-    long = [line for line in ours.splitlines() if len(line) > WIDTH]
+def assert_layout(message: str):
+    """A message in short lines: what was checked first, then the hint on a line of its own, then what differs;
+    every line fits the width, except the student's own traceback lines at its end."""
+    lines = message.split('\n  File "')[0].splitlines()
+    long = [line for line in lines if len(line) > WIDTH]
     assert not long, f"lines longer than {WIDTH} columns: {long}"
+    assert lines[0].startswith("Checked ")
+    checked = 1 + next((i for i, line in enumerate(lines[1:]) if not line.startswith("  ")), len(lines) - 1)
+    hints = [i for i, line in enumerate(lines) if line.startswith("Hint: ")]
+    assert hints in ([], [checked]), f"the hint should follow what was checked:\n{message}"
 
 
 NAMED: dict[tuple[str, str], tuple[bool, str]] = {}  # (exercise, mistake) -> (caught by a public case, naming)
@@ -166,13 +171,12 @@ def assert_mistake(exercise: str, result: ExerciseResult, owners: set[str], text
     first = next(c for c in result.checks if c.name in owners)
     for part in (text,) if isinstance(text, str) else text:
         assert part in flat(first.message), first.message
-    assert first.message.startswith("Checked ")
     causes = (hint,) if isinstance(hint, str) else hint
     if causes is not None:
         assert any(cause in hint_of(first.message) for cause in causes), first.message
     for c in result.checks:
         if c.name in owners:
-            assert_short_lines(c.message)
+            assert_layout(c.message)
             given = hint_of(c.message)
             if causes is None:
                 assert not given, f"{c.name}: a hint for a mistake it cannot name: {given!r}"

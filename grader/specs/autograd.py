@@ -1,7 +1,7 @@
 """Checks for exercises/autograd.py: one weight three ways, NumPy, autograd, nn.Linear and optim (lab 004)."""
 from .. import hints
 from ..plain import describe
-from ..probes import Missing, ProbeError, explained, first_line, number, numbers, unpack
+from ..probes import Missing, ProbeError, column, explained, first_line, number, numbers, unpack
 from ..spec import FLOAT32_TRAINING, Check, Exercise, Lazy, Output, per_iteration, public, settings
 
 torch = Lazy("torch")
@@ -38,9 +38,8 @@ def compare_args(p):
 
 def read_fit(result, what):
     fit = unpack(result, FIT, what)
-    history = numbers(fit["history"], "the history", "iteration")
     return {"a": number(fit["a"], "the final a"), "losses": numbers(fit["losses"], "the losses", "iteration"),
-            "history": history if isinstance(history, Missing) else history.reshape(-1, 1)}
+            "history": column(fit["history"], "the history", "iteration")}
 
 
 def weight_of(model):

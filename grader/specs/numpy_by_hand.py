@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import hints
-from ..probes import Missing, number, numbers, returns, unpack
+from ..probes import Missing, column, number, numbers, returns, unpack
 from ..spec import FLOAT64, WHOLE, Check, Exercise, Output, per_epoch, per_iteration, public, settings
 
 LAB_START = (0.4967141530112327, -0.13826430117118466)  # RandomState(42).randn(1), twice: the lab's b, w
@@ -143,9 +143,8 @@ def probe_validate(train_and_validate, args, p):
 
 def probe_no_bias(train_no_bias, args, p):
     out = unpack(train_no_bias(*args), ("a", "losses", "history"), "train_no_bias()")
-    history = numbers(out["history"], "the history", "iteration")
     return {**out, "losses": numbers(out["losses"], "the losses", "iteration"),
-            "history": history if isinstance(history, Missing) else history.reshape(-1, 1)}
+            "history": column(out["history"], "the history", "iteration")}
 
 
 # What is compared.
