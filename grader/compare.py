@@ -60,7 +60,7 @@ def compare(output: Output, expected: Any, got: Any, *, problem: str = "", param
     lengths = {name: len(value) for name, value in (answers or {}).items() if type(value) is list}
     if problem:
         text, cause = split_hint(problem)
-        return replace(fail(text.rstrip(".")), hint=cause)  # the probe saw the cause: no pattern needed
+        return replace(fail(text), hint=cause)  # the probe saw the cause: no pattern needed
     if output.exact:
         if got == expected:
             return Verdict(True)
@@ -74,11 +74,11 @@ def compare(output: Output, expected: Any, got: Any, *, problem: str = "", param
     if e.size == 1 and g.size == 1:
         e, g = e.reshape(()), g.reshape(())
     elif output.history and e.ndim >= 1 and (g.ndim != e.ndim or g.shape[1:] != e.shape[1:]):
-        return fail(f"expected one {_row(e, output)} per entry, got entries of shape {g.shape[1:]}")
+        return _shape(output, e, g, f"expected one {_row(e, output)} per entry, got entries of shape {g.shape[1:]}")
     elif output.history and e.ndim >= 1 and len(g) != len(e):
         return _length(output, e, g, params, lengths)
     elif e.shape != g.shape:
-        return fail(f"expected shape {e.shape}, got {g.shape}")
+        return _shape(output, e, g, f"expected shape {e.shape}, got {g.shape}")
     if not np.all(np.isfinite(g)):
         first = np.argwhere(~np.isfinite(g))[0]
         where = _position(output, first, params)
@@ -98,6 +98,11 @@ class _Fail:
 
     def __call__(self, what: str, deviation: float = float("inf"), where: str = "") -> Verdict:
         return Verdict(False, f"{self.output.name}: {what}", deviation, where)
+
+
+def _shape(output: Output, e, g, what: str) -> Verdict:
+    pattern, cause = _hint(output, e, g, {}, None)
+    return replace(_Fail(output)(what), hint=cause, pattern=pattern)
 
 
 def _deviation(output: Output, e: np.ndarray, g: np.ndarray) -> np.ndarray:

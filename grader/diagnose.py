@@ -7,6 +7,8 @@ that the output declares is the hint shown. ``PATTERNS`` lists every pattern wit
 sample values of the fields its hint may use; a spec's hints are checked against it
 when the spec loads.
 
+Shapes. ``shape``: another shape (of the whole value, or of a history's entries).
+
 Counts. A history of the wrong length: ``length``; when the history knows how entries
 are counted (``spec.Batches``), also ``partial_batch`` (the last, smaller batch of each
 epoch missing), ``epochs`` (a whole number of epochs, but not the right one),
@@ -22,10 +24,11 @@ have) or ``first_differs``.
 
 Whole values. ``zero``, ``not_zero``, ``zero_column``, ``opposite``, ``scaled`` (a
 constant factor), ``multiple`` (a whole factor, 2 or more: a sum where a mean is asked
-gives the number of points), ``offset`` (a constant difference), ``swapped`` (two named columns
-the wrong way round), ``crossed``, ``in_order`` (increasing where it should not be:
-never shuffled), ``permuted`` (the same rows in another order), ``transposed``,
-``flipped`` (mirrored along an axis), and ``any``.
+gives the number of points), ``offset`` (a constant difference), ``swapped`` (two
+named columns the wrong way round), ``crossed`` (a part, or the whole output, holding
+what another should), ``in_order`` (increasing where it should not be: never
+shuffled), ``permuted`` (the same rows in another order), ``transposed``, ``flipped``
+(mirrored along an axis), and ``any``.
 """
 from __future__ import annotations
 
@@ -65,6 +68,7 @@ PATTERNS: Mapping[str, Mapping[str, object]] = MappingProxyType({
     "start": {"expected": "-15", "got": "0.5"},
     "first_differs": {},
     "length": {"got": 9, "expected": 10},
+    "shape": {"got": "(30, 30)", "expected": "(12, 12)"},
     "rising": {},
     "any": {},
 })
@@ -110,8 +114,12 @@ def patterns(expected: np.ndarray, got: np.ndarray, *, columns=(), layout=None, 
     name (``crossed``: this output, ``name``, holds what one of them should); ``lengths`` the lengths
     of the other outputs the student's code gave (a layout may count epochs by one of them).
     """
-    history = layout is not None and expected.ndim >= 1 and got.ndim == expected.ndim \
-        and expected.shape[1:] == got.shape[1:] and len(expected) >= 1 and len(got) >= 1
+    history = layout is not None and expected.ndim >= 1 and got.ndim >= 1
+    rows = int(history)  # a history's entries are compared for their shape, the whole value otherwise
+    if expected.shape[rows:] != got.shape[rows:]:
+        yield "shape", {"got": str(got.shape[rows:]), "expected": str(expected.shape[rows:])}
+        return
+    history = history and len(expected) >= 1 and len(got) >= 1
     if history and len(got) != len(expected):
         if hasattr(layout, "counts"):
             n = min(len(expected), len(got))
@@ -135,12 +143,12 @@ def patterns(expected: np.ndarray, got: np.ndarray, *, columns=(), layout=None, 
             yield "start", {"expected": _fmt(expected[0]), "got": _fmt(got[0])}
         if len(got) >= 2 and len(expected) >= 2:
             yield from _steps(expected, got, columns)
-    yield "any", {}  # the catch-all an output may explain
     if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and _close(got, expected.T):
         yield "transposed", {}
     for axis in range(expected.ndim):
         if expected.shape[axis] > 1 and _close(got, np.flip(expected, axis)):
             yield "flipped", {"axis": axis}
+    yield "any", {}  # the catch-all an output may explain
 
 
 def _names(columns, width):

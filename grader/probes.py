@@ -145,6 +145,6 @@ def explained(target, args, clues: Mapping[str, str]):
 
 
 def split_hint(message: str) -> tuple[str, str]:
-    """An error message and its hint, apart ('' when it has none)."""
+    """A message and its hint, apart ('' when it has none)."""
     text, _, hint = message.partition(HINT)
-    return (text + "." if hint else text), hint
+    return text, hint

@@ -74,7 +74,7 @@ MISTAKES = {
     "bias=True": (
         [("nn.Linear(in_features=1, out_features=1, bias=False)\n    nn.init",
           "nn.Linear(in_features=1, out_features=1, bias=True)\n    nn.init")],
-        MODEL, "parameter shapes: expected [[1, 1]], got [[1, 1], [1]]", None),
+        MODEL, "parameter shapes: expected [[1, 1]], got [[1, 1], [1]]", "nn.Linear(1, 1, bias=False)"),
     "weight left at its random start": (
         [("    nn.init.constant_(model.weight, a)\n", "")],
         MODEL, "weight: expected 0.25, got", "the weight is random (another call gives another)"),
@@ -84,7 +84,7 @@ MISTAKES = {
     "weight set as a 0-dim tensor": (
         [("nn.init.constant_(model.weight, a)", "model.weight.data = torch.tensor(a)")],
         MODEL, ("parameter shapes: expected [[1, 1]], got [[]]", "y_hat: model(x) with x of shape (N, 1) raised "
-                                                                 "RuntimeError"), None),
+                                                                 "RuntimeError"), "the weight set in place"),
     # train_nn
     "optimizer.zero_grad() forgotten": (
         [("        optimizer.zero_grad()\n", "")],

@@ -70,6 +70,7 @@ CASES = {
     "multiple": ([1.0, 2.0, 4.0], [60.0, 120.0, 240.0], [2.5, 5.0, 10.0], {}),
     "scaled": ([1.0, 2.0, 4.0], [2.5, 5.0, 10.0], [1.5, 2.5, 4.5], {}),
     "offset": ([1.0, 2.0, 4.0], [1.5, 2.5, 4.5], [2.5, 5.0, 10.0], {}),
+    "shape": ([[1.0], [2.0]], [1.0, 2.0], [[1.0], [3.0]], {}),
     "any": ([1.0, 2.0], [1.0, 3.0], None, {}),
 }
 
@@ -238,6 +239,8 @@ def candidates(pattern, e, output, params, others):
             yield np.flip(e, axis), {}
     if pattern == "opposite":
         yield -e, {}
+    if pattern == "shape" and e.ndim >= 1:
+        yield e[..., None], {}
     if pattern == "multiple":
         yield e * 7.0, {}
     if pattern == "scaled":

@@ -57,7 +57,7 @@ MISTAKES = {
         items("forward"), "y_hat: at index 0, 0", "every prediction is off by the same"),
     "Dataset items as floats": (
         [("return self.X[i], self.y[i]", "return float(self.X[i]), float(self.y[i])")],
-        items("LinearData"), "batch: expected shape (2, 20, 1), got (2, 20)", None),
+        items("LinearData"), "batch: expected shape (2, 20, 1), got (2, 20)", "not as floats"),
     "Dataset items as (y, x)": (
         [("return self.X[i], self.y[i]", "return self.y[i], self.X[i]")],
         items("LinearData"), "first: at index 0, 0: expected -3, got", "x and y look swapped"),

@@ -68,7 +68,7 @@ MISTAKES = {
     "grid size hard-coded to 30, as in the lab": (
         [(GRID, GRID.replace("n_samples)", "30)"))],
         SURFACE - {"loss_surface"}, "expected shape (12, 12), got (30, 30)",
-        None),
+        'n_samples values along each axis'),
     "contour drawn as contour(B, W, Z)": (
         [(CONTOUR_VIEW, CONTOUR_VIEW.replace("ax.contour(W, B, Z)", "ax.contour(B, W, Z)"))],
         PLOT_SURFACE, "contour: w min expected -15, got -13",

@@ -175,7 +175,8 @@ EXERCISE = Exercise(
               about="make_model(a): an nn.Linear(1, 1, bias=False) whose weight is a",
               params=dict(LAB, **START), build=lambda p: (float(p["a"]),), probe=probe_model,
               outputs=(Output("parameter shapes", "the shapes of the trainable parameters: the (1, 1) weight only",
-                              exact=True),
+                              exact=True, hints={"any": "the model's one parameter is its (1, 1) weight: "
+                                                        "nn.Linear(1, 1, bias=False), the weight set in place"}),
                        Output("weight", "model.weight", rtol=1e-6, atol=1e-7),
                        Output("y_hat", "model(x) for x of shape (N, 1)", rtol=1e-5, atol=1e-6),
                        Output("same weight each time", "whether two calls, from other random states, give the same "

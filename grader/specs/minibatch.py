@@ -183,7 +183,9 @@ EXERCISE = Exercise(
               params=dict(DATA, batch_size=20), build=lambda p: data(p), probe=probe_dataset,
               outputs=(Output("len", "len(dataset)", exact=True),
                        *(Output(name, about, rtol=1e-6, atol=1e-7, hints={
-                           "flipped": "x and y look swapped: item i is the pair (X[i], y[i])"})
+                           "flipped": "x and y look swapped: item i is the pair (X[i], y[i])",
+                           "shape": "shape {got}, not {expected}: give back X[i] and y[i] as they are (tensors of "
+                                    "shape (1,)), not as floats"})
                          for name, about in (("first", "dataset[0] as (x, y)"), ("last", "the last item as (x, y)"),
                                              ("batch", "the first DataLoader batch (X_batch, y_batch)"))))),
         training_check("train_batch", lambda p: points_count(p), (), public({}, dict(OTHER_LR, num_epochs=4),

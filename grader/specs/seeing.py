@@ -201,13 +201,15 @@ def per_method(i, p):
     return f"{keys[i // n]!r}, epoch {i % n}"
 
 
+SHAPE = {"shape": "a grid of shape {got}, not {expected}: n_samples values along each axis"}
 GRID_HINTS = {
+    **SHAPE,
     "transposed": "the grid is transposed: np.meshgrid(w_values, b_values) with its default indexing='xy' "
                   "gives W[i, j] = the j-th w and B[i, j] = the i-th b",
     "scaled": "{factor:.4g}x the expected grid: are w_range and b_range (or the meshgrid arguments) swapped?",
 }
 Z_HINTS = {
-    **hints.MEAN,
+    **hints.MEAN, **SHAPE,
     "flipped": "Z is the right surface mirrored, the cost at -b (or -w): a sign slip? "
                "The error of y_hat = w*x + b is y - (w*x + b), not y - w*x + b",
     "transposed": "Z is transposed: Z[i, j] belongs to the i-th b (row) and the j-th w (column)",
