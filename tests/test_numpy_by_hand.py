@@ -4,8 +4,6 @@ import numpy as np
 import pytest
 
 from conftest import all_items, assert_mistake, assert_style, every, load_reference, mutate
-from grader import paths
-from grader.spec import load_hidden
 from grader.specs import numpy_by_hand as spec
 
 

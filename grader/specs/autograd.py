@@ -2,7 +2,7 @@
 from .. import hints
 from ..plain import describe
 from ..probes import Missing, ProbeError, column, explained, first_line, number, numbers, unpack
-from ..spec import FLOAT32_TRAINING, Check, Exercise, Lazy, Output, per_iteration, public, settings
+from ..spec import FLOAT32, FLOAT32_TRAINING, Check, Exercise, Lazy, Output, per_iteration, public, settings
 
 torch = Lazy("torch")
 
@@ -178,7 +178,7 @@ EXERCISE = Exercise(
                               exact=True, hints={"any": "the model's one parameter is its (1, 1) weight: "
                                                         "nn.Linear(1, 1, bias=False), the weight set in place"}),
                        Output("weight", "model.weight", rtol=1e-6, atol=1e-7),
-                       Output("y_hat", "model(x) for x of shape (N, 1)", rtol=1e-5, atol=1e-6),
+                       Output("y_hat", "model(x) for x of shape (N, 1)", **FLOAT32),
                        Output("same weight each time", "whether two calls, from other random states, give the same "
                                                        "weight", exact=True, hints={
                            "any": "the weight is random (another call gives another): set it to a, e.g. with "

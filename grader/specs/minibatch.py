@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import hints
 from ..probes import Missing, grad_of, returns, unpack
-from ..spec import FLOAT32, Batches, Check, Exercise, Lazy, Output, per_epoch, public, settings
+from ..spec import FLOAT32, FLOAT32_TRAINING, Batches, Check, Exercise, Lazy, Output, per_epoch, public, settings
 
 torch = Lazy("torch")
 
@@ -167,7 +167,7 @@ EXERCISE = Exercise(
                        Output("b_grad", "the gradient of sum(y_hat) with respect to b", rtol=1e-4, atol=1e-4))),
         Check("criterion", 1.0, about="criterion(y_hat, y) and its gradient with respect to y_hat",
               params=dict(DATA, w0=2.5, b0=-0.5), build=criterion_args, probe=probe_criterion,
-              outputs=(Output("loss", "the mean squared error", rtol=1e-5, atol=1e-6, hints=hints.MEAN),
+              outputs=(Output("loss", "the mean squared error", **FLOAT32, hints=hints.MEAN),
                        Output("grad", "the gradient of the loss with respect to y_hat", rtol=1e-5, atol=1e-7,
                               hints=hints.MEAN))),
         Check("step", 1.0, about="step(w, b, lr) from known gradients: the change in (w, b) and the grads after",
@@ -204,7 +204,7 @@ EXERCISE = Exercise(
               params=dict(TRAINING, num_epochs=3),  # the first epochs tell the methods apart
               cases=public({}, dict(OTHER_LR, num_epochs=2), label=settings("lr", "num_epochs")),
               build=compare_args, probe=probe_compare, swap=HELPERS + LOOPS,
-              outputs=tuple(Output(m, f"the loss history of {m} gradient descent", rtol=1e-4, atol=1e-5,
+              outputs=tuple(Output(m, f"the loss history of {m} gradient descent", **FLOAT32_TRAINING,
                                    history=per_epoch, hints=COMPARE_HINTS) for m in METHODS)),
     ),
 )

@@ -7,10 +7,9 @@ the student's training code nor on a copy of the solutions shipped with the grad
 """
 import numpy as np
 
-from .. import figures
+from .. import figures, hints
 from ..plain import text
 from ..probes import Missing, unpack
-from .. import hints
 from ..spec import Check, Exercise, Output, per_iteration, public, settings
 from .minibatch import DATA, data  # lab 003's noisy line
 
