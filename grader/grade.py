@@ -230,7 +230,7 @@ class Grader:
 
     def _judge(self, item: Item, submission: _Submission) -> CheckResult:
         return judge(item, self.expected[item.exercise][item.name], submission.replies[item.exercise, item.index],
-                     submission.sources[item.exercise], own_helpers=not self.swaps, stubs=self.course.exercises)
+                     submission.sources[item.exercise], stubs=self.course.exercises)
 
     def _result(self, ex: Exercise, submission: _Submission) -> ExerciseResult:
         checks = tuple(self._judge(item, submission) for item in self.items(ex))

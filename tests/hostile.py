@@ -13,7 +13,7 @@ ALL = "all"
 FORWARD_CHECKS = {"forward", "forward [hidden 1]"}
 CRITERION_CHECKS = {"criterion", "criterion [hidden 1]"}
 MINIBATCH = {"train_minibatch [batch_size=5]", "train_minibatch [batch_size=10]", "train_minibatch [batch_size=20]",
-             "train_minibatch [hidden 1]", "train_minibatch [hidden 2]"}
+             "train_minibatch [batch_size=25, lr=0.05]", "train_minibatch [hidden 1]", "train_minibatch [hidden 2]"}
 
 
 def at_top(code: str) -> tuple[str, str]:
