@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import cache, intake, paths, sources, specs, text
-from .judge import judge, zero
+from .judge import judge, wrap, zero
 from .protocol import Code, Job, Limits, Reply, Task
 from .results import CheckResult, ExerciseResult, Report
 from .runner import Runner
@@ -262,7 +262,7 @@ def _own_helpers_note(ex: Exercise, checks: tuple[CheckResult, ...], replies: li
             note = (f"Note: {item.check.target} called your own {', '.join(culprits)}, which "
                     f"{'fails its' if len(culprits) == 1 else 'fail their'} own check; when your instructor grades, "
                     f"{item.check.target} runs with correct ones, so only its own mistakes count.")
-            return checks[:i] + (replace(check, message=f"{check.message}\n{note}"),) + checks[i + 1:]
+            return checks[:i] + (replace(check, message=f"{check.message}\n{wrap(note)}"),) + checks[i + 1:]
     return checks
 
 

@@ -30,7 +30,7 @@ from .protocol import Failure, Job, Limits, Malformed, Reply
 START_SECONDS = 60.0  # for the fork template to come up
 OUTPUT_SHOWN = 4000  # characters of a child's output kept for the report, per exercise
 MAX_RESULTS = 8 << 20  # bytes of results one submission may send in all
-PORTABLE = sys.platform != "linux"
+PORTABLE = sys.platform != "linux" or not hasattr(os, "fork")  # macOS and Windows: a fresh interpreter per child
 
 
 @dataclass

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping
 
-from .diagnose import PATTERNS
+from .patterns import PATTERNS
 
 
 class SpecError(ValueError):
@@ -55,7 +55,7 @@ class Output:
     exact: bool = False  # compare as exact values (text, counts), not within tolerances
     columns: tuple[str, ...] = ()  # names of the last axis, e.g. ("w", "b")
     history: Callable[[int, Mapping], str] | None = None  # names position i of a history
-    hints: Mapping[str, str] = field(default_factory=dict)  # pattern -> likely cause (see diagnose.PATTERNS)
+    hints: Mapping[str, str] = field(default_factory=dict)  # pattern -> likely cause (see patterns.PATTERNS)
 
     def __post_init__(self):
         for pattern, text in self.hints.items():
