@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[nbgrader]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[nbgrader,dask]"
 	touch $@
 
 demo: $(BIN)/.installed

@@ -64,17 +64,26 @@ def children_of(pid):
     return found
 
 
-def test_a_run_killed_with_sigkill_resumes_without_losing_or_duplicating(tmp_path):
-    folder, out = tmp_path / "class", tmp_path / "out"
-    students = [f"student{i:02d}" for i in range(8)]
+def slow_class(folder, students):
+    """A class of complete minibatch submissions that each take a second or so."""
     for name in students:
         (folder / name).mkdir(parents=True)
         (folder / name / "minibatch.py").write_text(mutate("minibatch", SLOW))
-    run = grade_class(folder, out, "--exercise", "minibatch", "--jobs", "1")
+
+
+def wait_for_reports(run, out, count):
     deadline = time.monotonic() + 300
-    while len(list((out / "reports").glob("*.json"))) < 3:
-        assert time.monotonic() < deadline and run.poll() is None, "the run ended before it could be killed"
+    while len(list((out / "reports").glob("*.json"))) < count:
+        assert time.monotonic() < deadline and run.poll() is None, "the run ended before it could be interrupted"
         time.sleep(0.05)
+
+
+def test_a_run_killed_with_sigkill_resumes_without_losing_or_duplicating(tmp_path):
+    folder, out = tmp_path / "class", tmp_path / "out"
+    students = [f"student{i:02d}" for i in range(8)]
+    slow_class(folder, students)
+    run = grade_class(folder, out, "--exercise", "minibatch", "--jobs", "1")
+    wait_for_reports(run, out, 3)
     server = children_of(run.pid)
     run.send_signal(signal.SIGKILL)
     run.wait()
