@@ -227,12 +227,20 @@ def gradescope(report: Report) -> dict:
 
 
 def read_reports(out: Path) -> dict[str, dict]:
-    """Every student's report in out/reports, by file name."""
-    reports = {}
+    """Every student's scores in out/reports, by file name: each report with only what the CSV and the
+    summary read (student, score, max_score, exercises[] with their checks' name, score and max_score),
+    its names and numbers shared between students, so that a class of 100 000 fits in memory."""
+    reports, shared = {}, {}
+    keep = lambda value: shared.setdefault(value, value)  # noqa: E731 - one object per distinct name or score
     for path in sorted((out / REPORTS).glob("*.json")):
         try:
-            reports[path.stem] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            report = json.loads(path.read_text(encoding="utf-8"))
+            reports[path.stem] = {
+                "student": report.get("student", path.stem), "score": report["score"], "max_score": report["max_score"],
+                "exercises": [{"exercise": keep(e["exercise"]), "score": keep(e["score"]), "checks": [
+                    {"name": keep(c["name"]), "score": keep(c["score"]), "max_score": keep(c["max_score"])}
+                    for c in e["checks"]]} for e in report["exercises"]]}
+        except (OSError, ValueError, KeyError, TypeError):
             continue
     return reports
 
@@ -241,7 +249,7 @@ def write_csv(out: Path, reports: dict[str, dict]) -> None:
     """scores.csv: a row per student, a column per exercise and per check."""
     rows, columns = [], {}
     for name, report in reports.items():
-        row = {"student": report.get("student", name), "score": report["score"], "max_score": report["max_score"]}
+        row = {"student": report["student"], "score": report["score"], "max_score": report["max_score"]}
         for e in report["exercises"]:
             row[e["exercise"]] = e["score"]
             columns.setdefault(e["exercise"], None)
