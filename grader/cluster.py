@@ -43,16 +43,19 @@ START_SECONDS = 60  # for the scheduler to answer, or a local cluster's workers 
 
 
 class Dask:
-    """Grades students on a Dask cluster: ``address`` is a scheduler's (``tcp://host:8786``), or ``local:N``
-    for a ``LocalCluster`` of N worker processes on this machine. Use it as a context manager."""
+    """Grades students on a Dask cluster: ``address`` is a scheduler's (``tcp://host:8786``), ``local:N`` for
+    a ``LocalCluster`` of N worker processes on this machine, or a ``Client`` already connected (to a Dask
+    Gateway, Kubernetes or Slurm cluster), which stays open. Use it as a context manager."""
 
-    def __init__(self, address: str, *, hidden: bool = True, limits: Limits = Limits(),
+    def __init__(self, address: str | Client, *, hidden: bool = True, limits: Limits = Limits(),
                  exercises: tuple[str, ...] | None = None, course: paths.Course = paths.DEFAULT):
         self.hidden = hidden
         self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
-        self.cluster, self.client = None, None
+        self.cluster, self.client, self.owned = None, None, not isinstance(address, Client)
         try:
-            if address.startswith("local:"):
+            if not self.owned:
+                self.client = address
+            elif address.startswith("local:"):
                 self.cluster = _local_cluster(address)
                 self.client = Client(self.cluster, timeout=START_SECONDS)
             else:
@@ -70,7 +73,7 @@ class Dask:
         self.close()
 
     def close(self) -> None:
-        if self.client is not None:
+        if self.client is not None and self.owned:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
@@ -101,11 +104,12 @@ class Dask:
         try:
             for future in running:
                 name, _ = inflight.pop(future.key)
-                if future.status == "finished":
-                    yield future.result()
-                else:
-                    yield Graded(name, error=_why(future.exception()))
+                try:
+                    outcome = future.result()  # held by its worker: if that worker dies now, computed again
+                except Exception as error:
+                    outcome = Graded(name, error=_why(error))
                 future.release()
+                yield outcome
                 refill()
             finished = True
         finally:
@@ -136,7 +140,7 @@ def _payload(files: dict[str, Path | None]) -> dict[str, bytes]:
     return found
 
 
-def _why(error: BaseException | None) -> str:
+def _why(error: Exception) -> str:
     if isinstance(error, KilledWorker):
         return (f"every worker that graded it died ({error.allowed_failures + 1} tries; killed, or out of "
                 "memory): this submission takes its grader down")
@@ -181,8 +185,9 @@ class CoursePlugin(WorkerPlugin):
             return self._grader
 
     def teardown(self, worker) -> None:
-        if self._grader is not None:
-            self._grader.runner.close()
+        if self._grader is not None:  # its fork server goes in the background (or with this process)
+            threading.Thread(target=self._grader.runner.close, daemon=True).start()
+            self._grader = None
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -11,11 +11,12 @@ import time
 import pytest
 
 from conftest import mutate
-from grader import paths
+from grader import batch, paths
 from test_batch import children_of, grade_class, rows, slow_class, wait_for_reports
 
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
+from grader import cluster as grader_cluster  # noqa: E402 - only with distributed installed
 
 SAMPLES = paths.ROOT / "samples" / "class"
 # Probes the folders where workers unpack the course: there to see, not to read, for a child with a user of its own.
@@ -125,15 +126,19 @@ def test_a_submission_that_kills_its_workers_is_reported_and_the_rest_of_the_cla
                     kills.append(pid)
             time.sleep(0.05)
         stdout, stderr = run.communicate()
+        assert run.returncode == 1, stderr
+        assert len(set(kills)) == 2, "tried on two workers (allowed-failures 1), then given up"
+        assert "error: could not grade poison: every worker that graded it died (2 tries" in stderr
+        assert "graded 5, already done 0, grader errors 1" in stdout, stderr
+        assert not (out / "reports" / "poison.json").exists()
+        with grader_cluster.Dask(client, exercises=("minibatch",)) as executor:  # a rerun, through this client
+            rerun = batch.grade_class(executor, folder, out, exercise="minibatch")
+        assert client.status == "running", "a client passed in stays open"
     finally:
         client.close()
         cluster.close()
-    assert run.returncode == 1, stderr
-    assert len(set(kills)) == 2, "tried on two workers (allowed-failures 1), then given up"
-    assert "error: could not grade poison: every worker that graded it died (2 tries" in stderr
-    assert "graded 5, already done 0, grader errors 1" in stdout
-    assert sorted(r["student"] for r in rows(out)) == sorted([*good, "prober"])
-    assert not (out / "reports" / "poison.json").exists(), "a rerun grades it again"
+    assert (rerun.graded, rerun.skipped, rerun.failed) == (["poison"], sorted([*good, "prober"]), {})
+    assert sorted(r["student"] for r in rows(out)) == sorted([*good, "poison", "prober"])
     probe = report(out, "prober")["exercises"][0]
     assert report(out, "prober")["score"] == probe["max_score"]
     if os.geteuid() == 0:  # children have a user of their own: the course a worker holds is out of their reach
