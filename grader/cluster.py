@@ -24,15 +24,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-try:
-    import dask
-    from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin, as_completed, get_worker
-except ImportError:  # pragma: no cover - the message is the point
-    raise ImportError("grading on a Dask cluster needs the dask extra: pip install 'gdgrader[dask]'") from None
-
 from . import paths, specs
 from .batch import Graded, graded
 from .grade import Grader, GraderError
+
+try:
+    import dask
+    from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin, as_completed, get_worker
+except ImportError:
+    raise GraderError("grading on a Dask cluster needs the dask extra: pip install 'gdgrader[dask]'") from None
 from .sandbox import Limits
 from .sources import MAX_BYTES
 

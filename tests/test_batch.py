@@ -125,3 +125,29 @@ def test_force_regrades_and_a_changed_submission_is_regraded(tmp_path):
     assert {r["student"]: float(r["score"]) < float(r["max_score"]) for r in rows(out)} == {"a": False, "b": True}
     third = grade_class(folder, out, "--exercise", "minibatch", "--force")
     assert "graded 2, already done 0" in third.communicate(timeout=300)[0]
+
+
+WATCHED_RUN = """
+import sys
+from pathlib import Path
+from grader import Grader, batch
+
+class Watched(batch.Threads):
+    def grade(self, todo, exercise):
+        for outcome in super().grade(todo, exercise):
+            print(outcome.name, "matplotlib loaded:", "matplotlib" in sys.modules)
+            yield outcome
+
+batch.grade_class(Watched(Grader(exercises=["minibatch"])), Path(sys.argv[1]), Path(sys.argv[2]), exercise="minibatch")
+print("at the end, matplotlib loaded:", "matplotlib" in sys.modules)
+"""
+
+
+def test_nothing_is_plotted_before_the_first_report(tmp_path):
+    folder, out = tmp_path / "class", tmp_path / "out"
+    slow_class(folder, ["a", "b"])
+    done = subprocess.run([sys.executable, "-c", WATCHED_RUN, str(folder), str(out)], cwd=paths.ROOT,
+                          capture_output=True, text=True, timeout=300)
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("matplotlib loaded: False"), done.stderr
+    assert lines[-1] == "at the end, matplotlib loaded: True" and (out / "summary.png").exists()

@@ -143,3 +143,9 @@ def test_a_submission_that_kills_its_workers_is_reported_and_the_rest_of_the_cla
     assert report(out, "prober")["score"] == probe["max_score"]
     if os.geteuid() == 0:  # children have a user of their own: the course a worker holds is out of their reach
         assert re.search(r"probe: [1-9]\d* course folders, 0 files read", probe["output"]), probe["output"]
+
+
+def test_a_bad_cluster_address_is_a_usage_error(tmp_path):
+    done = run_class(SAMPLES, tmp_path / "out", "--dask", "local:0")
+    assert done.returncode == 2
+    assert done.stderr == "error: --dask local:0: local:N takes a number of worker processes, at least 1\n"
