@@ -86,10 +86,10 @@ class Dask:
         """Submit the students a few at a time (so that the client holds few submissions' bytes), yield each
         outcome as it comes."""
         students, inflight = iter(todo.items()), {}  # future's key -> (student, future)
-        running = as_completed()
+        running, room = as_completed(), Room(self.client)
 
         def refill() -> None:
-            want = max(4, 2 * sum(self.client.nthreads().values()))
+            want = room.tasks()
             for name, path in students:
                 future = self.client.submit(grade_on_worker, name, str(path), _payload(self.files(path, exercise)),
                                             path.is_file(), exercise, key=f"grade-{name}-{uuid.uuid4().hex}",
@@ -115,6 +115,20 @@ class Dask:
         finally:
             if not finished:
                 self.client.cancel([future for _, future in inflight.values()])
+
+
+class Room:
+    """How many tasks to keep submitted: two per worker thread, as the cluster grows or shrinks (asked of the
+    scheduler every few seconds, not for every student)."""
+
+    def __init__(self, client: Client, every: float = 5.0):
+        self.client, self.every, self.next, self.count = client, every, 0.0, 4
+
+    def tasks(self) -> int:
+        if time.monotonic() >= self.next:
+            self.count = max(4, 2 * sum(self.client.nthreads().values()))
+            self.next = time.monotonic() + self.every
+        return self.count
 
 
 def _local_cluster(address: str) -> LocalCluster:
