@@ -27,14 +27,14 @@ from typing import Iterator
 from . import paths, specs
 from .batch import Graded, graded
 from .grade import Grader, GraderError
+from .sandbox import Limits
+from .sources import MAX_BYTES
 
 try:
     import dask
     from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin, as_completed, get_worker
 except ImportError:
     raise GraderError("grading on a Dask cluster needs the dask extra: pip install 'gdgrader[dask]'") from None
-from .sandbox import Limits
-from .sources import MAX_BYTES
 
 PLUGIN = "gdgrader-course"
 COURSE = ("exercises", "reference", "hidden")
