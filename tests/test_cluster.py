@@ -149,3 +149,16 @@ def test_a_bad_cluster_address_is_a_usage_error(tmp_path):
     done = run_class(SAMPLES, tmp_path / "out", "--dask", "local:0")
     assert done.returncode == 2
     assert done.stderr == "error: --dask local:0: local:N takes a number of worker processes, at least 1\n"
+
+
+def test_a_class_of_single_files_on_a_local_cluster(tmp_path):
+    folder, out = tmp_path / "class", tmp_path / "out"
+    folder.mkdir()
+    (folder / "right.py").write_text(mutate("minibatch"))
+    (folder / "slip.py").write_text(mutate("minibatch", ("torch.mean((y_hat - y) ** 2)", "torch.sum((y_hat - y) ** 2)")))
+    done = run_class(folder, out, "--exercise", "minibatch", "--dask", "local:1")
+    assert done.returncode == 0, done.stderr
+    scores = {r["student"]: float(r["score"]) / float(r["max_score"]) for r in rows(out)}
+    assert scores["right"] == 1 and scores["slip"] < 1
+    assert report(out, "slip")["submission"] == str(folder / "slip.py")
+    assert report(out, "slip")["exercises"][0]["file"] == "slip.py"
