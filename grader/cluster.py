@@ -185,8 +185,9 @@ class CoursePlugin(WorkerPlugin):
         self.settings = dict(hidden=hidden, limits=limits, exercises=exercises)
 
     def setup(self, worker) -> None:
-        # 0700: children dropped to a user of their own cannot read the reference or the hidden cases here.
-        self.folder = Path(tempfile.mkdtemp(prefix="gdgrader-course-"))
+        # 0700: children dropped to a user of their own cannot read the reference or the hidden cases here. In
+        # the worker's own folder, which Dask removes after a worker that was killed before it could.
+        self.folder = Path(tempfile.mkdtemp(prefix="gdgrader-course-", dir=worker.local_directory))
         with tarfile.open(fileobj=io.BytesIO(self.archive)) as tar:
             tar.extractall(self.folder, filter="data")
         self._grader: Grader | None = None

@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -19,17 +20,18 @@ distributed = pytest.importorskip("distributed")
 from grader import cluster as grader_cluster  # noqa: E402 - only with distributed installed
 
 SAMPLES = paths.ROOT / "samples" / "class"
-# Probes the folders where workers unpack the course: there to see, not to read, for a child with a user of its own.
+# Looks for the course a worker unpacked, anywhere under /tmp, and tries to read it.
 PROBE = """
-import glob
-courses = glob.glob('/tmp/gdgrader-course-*')
-read = []
-for path in glob.glob('/tmp/gdgrader-course-*/*/*'):
-    try:
-        read.append(open(path).read())
-    except OSError:
-        pass
-print(f'probe: {len(courses)} course folders, {len(read)} files read')
+import os
+read = 0
+for top, folders, files in os.walk('/tmp'):
+    if 'gdgrader-course-' in top:
+        for name in files:
+            try:
+                read += len(open(os.path.join(top, name)).read()) > 0
+            except OSError:
+                pass
+print(f'probe: {read} files read')
 """
 
 LOCAL_RUN = """
@@ -99,6 +101,11 @@ def test_a_worker_killed_mid_run_still_gives_every_report_exactly_once(tmp_path)
     assert not list(out.rglob("*.tmp"))
 
 
+def course_folder(dask_worker):
+    """Run on each worker: where it unpacked the course."""
+    return str(dask_worker.plugins["gdgrader-course"].folder)
+
+
 def executing(dask_worker):
     """Run on each worker: its pid, and the keys of the tasks it is running."""
     return os.getpid(), [str(task.key) for task in dask_worker.state.executing]
@@ -134,6 +141,7 @@ def test_a_submission_that_kills_its_workers_is_reported_and_the_rest_of_the_cla
         with grader_cluster.Dask(client, exercises=("minibatch",)) as executor:  # a rerun, through this client
             rerun = batch.grade_class(executor, folder, out, exercise="minibatch")
         assert client.status == "running", "a client passed in stays open"
+        courses = client.run(course_folder).values()
     finally:
         client.close()
         cluster.close()
@@ -141,8 +149,9 @@ def test_a_submission_that_kills_its_workers_is_reported_and_the_rest_of_the_cla
     assert sorted(r["student"] for r in rows(out)) == sorted([*good, "poison", "prober"])
     probe = report(out, "prober")["exercises"][0]
     assert report(out, "prober")["score"] == probe["max_score"]
+    assert all(folder.startswith(tempfile.gettempdir() + os.sep) for folder in courses), courses
     if os.geteuid() == 0:  # children have a user of their own: the course a worker holds is out of their reach
-        assert re.search(r"probe: [1-9]\d* course folders, 0 files read", probe["output"]), probe["output"]
+        assert "probe: 0 files read" in probe["output"], probe["output"]
 
 
 def test_a_bad_cluster_address_is_a_usage_error(tmp_path):
