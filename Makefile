@@ -13,7 +13,7 @@ TORCH_FROM = $(shell $(PYTHON) -c "import urllib.request as u; u.urlopen('$(CPU_
 
 $(BIN)/.installed: pyproject.toml constraints.txt grader/requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt $(TORCH_FROM) -e ".[nbgrader]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt $(TORCH_FROM) -e ".[nbgrader,dask]"
 	touch $@
 
 demo: $(BIN)/.installed
