@@ -19,7 +19,6 @@ from pathlib import Path
 from . import paths, specs
 from .spec import Exercise, Item, load_hidden
 
-COURSE = paths.ROOT / "course"
 NBFORMAT = {"nbformat": 4, "nbformat_minor": 5}
 METADATA = {
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -27,14 +26,14 @@ METADATA = {
 }
 
 
-def notebook_path(exercise_id: str, course: Path = COURSE) -> Path:
-    return course / "source" / exercise_id / f"{exercise_id}.ipynb"
+def notebook_path(exercise_id: str, course: paths.Course = paths.DEFAULT) -> Path:
+    return course.nbgrader / "source" / exercise_id / f"{exercise_id}.ipynb"
 
 
-def build(ex: Exercise) -> dict:
+def build(ex: Exercise, course: paths.Course = paths.DEFAULT) -> dict:
     """The nbgrader source notebook of one exercise."""
-    reference = (paths.REFERENCE / ex.filename).read_text(encoding="utf-8")
-    stub = (paths.EXERCISES / ex.filename).read_text(encoding="utf-8")
+    reference = (course.reference / ex.filename).read_text(encoding="utf-8")
+    stub = (course.exercises / ex.filename).read_text(encoding="utf-8")
     ref_tree, stub_tree = ast.parse(reference), ast.parse(stub)
     stub_nodes = {n.name: n for n in stub_tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     cells = [_markdown("instructions", _instructions(ex, ast.get_docstring(ref_tree) or ""))]
@@ -55,29 +54,29 @@ def build(ex: Exercise) -> dict:
             continue
         flush()
         cells.append(_code(name, _solution(reference, node, stub, stub_nodes[name]), solution=True))
-        cells += [_test(item) for item in ex.items(load_hidden(paths.HIDDEN, ex.id)) if item.check.target == name]
+        cells += [_test(item) for item in ex.items(load_hidden(course.hidden, ex.id)) if item.check.target == name]
     flush()
     for number, cell in enumerate(cells):
         cell["id"] = f"{ex.id}-{number:02d}"
     return {"cells": cells, "metadata": METADATA, **NBFORMAT}
 
 
-def write(course: Path = COURSE) -> list[Path]:
+def write(course: paths.Course = paths.DEFAULT) -> list[Path]:
     """Write every exercise's notebook under course/source; returns the paths written."""
     written = []
     for ex in specs.exercises():
         path = notebook_path(ex.id, course)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dumps(build(ex)), encoding="utf-8")
+        path.write_text(dumps(build(ex, course)), encoding="utf-8")
         written.append(path)
     return written
 
 
-def drift(course: Path = COURSE) -> list[str]:
+def drift(course: paths.Course = paths.DEFAULT) -> list[str]:
     """The exercises whose committed notebook differs from what the sources give."""
     return [ex.id for ex in specs.exercises()
             if not notebook_path(ex.id, course).exists()
-            or notebook_path(ex.id, course).read_text(encoding="utf-8") != dumps(build(ex))]
+            or notebook_path(ex.id, course).read_text(encoding="utf-8") != dumps(build(ex, course))]
 
 
 def dumps(notebook: dict) -> str:

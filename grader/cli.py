@@ -1,9 +1,10 @@
-"""The command line: check (students), grade (instructors), list.
+"""The command line: check (students), grade (instructors), list, release, gradescope, notebooks.
 
 Exit status: 0 when the command did its job, whatever the scores (for ``check``:
 every public check passed); 1 when ``check`` found a failing check, or when a
 class run could not grade some submission (a grader error; rerun to retry);
-2 for usage errors; 130 when interrupted.
+2 for usage errors (a course or a package that is not there included); 130 when
+interrupted. (``__main__`` first says in one line if this Python lacks torch or NumPy.)
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import assignments, batch, paths, release, render, specs
+from . import __version__, assignments, batch, classroom, gradescope, paths, release, render, specs
 from .grade import Grader, GraderError
 from .results import Report
 from .protocol import Limits
@@ -21,11 +22,10 @@ USAGE_ERROR = 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         return args.command(args)
-    except GraderError as exc:
+    except (GraderError, paths.CourseNotFound) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
@@ -33,13 +33,25 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def prog() -> str:
+    """The command as it was invoked: ``gdgrader`` (the installed command) or ``python -m grader``."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "python -m grader" if name in ("", "-c", "__main__.py") else name
+
+
 def _parser() -> argparse.ArgumentParser:
+    me = prog()
     parser = argparse.ArgumentParser(
-        prog="python -m grader",
-        description="Auto-graded exercises on linear regression by gradient descent.",
-        epilog="Students: `python -m grader check`. Instructors: `python -m grader grade PATH`.")
+        prog=me, description="Auto-graded exercises on linear regression by gradient descent.",
+        epilog=f"Students: `{me} check`. Instructors: `{me} grade PATH`. "
+               f"`{me} COMMAND --help` says more about each command.")
+    parser.add_argument("--version", action="version", version=f"gdgrader {__version__}")
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    limits = argparse.ArgumentParser(add_help=False)
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--course", metavar="DIR", type=Path,
+                       help=f"the course: the folder holding exercises/ and reference/ (default: ${paths.ENV}, "
+                            "else the first such folder from here upwards, else the one the grader sits in)")
+    limits = argparse.ArgumentParser(add_help=False, parents=[where])
     group = limits.add_argument_group("limits on the code graded")
     default = Limits()
     group.add_argument("--time-per-check", metavar="S", type=float, default=default.seconds_per_check,
@@ -48,15 +60,22 @@ def _parser() -> argparse.ArgumentParser:
                        help="wall-clock seconds one submission may take (default: %(default)g)")
     group.add_argument("--memory", metavar="MB", type=int, default=default.memory_mb,
                        help="memory the code may take, in MB (default: %(default)s)")
+    group.add_argument("--unsafe", action="store_true",
+                       help="run the code even where it cannot be isolated (no root and no user namespaces): "
+                            "only for code you trust")
 
     check = sub.add_parser("check", parents=[limits], help="check your exercises on the public cases",
                            description="Run the public checks on your exercises and say what went wrong where.")
     check.add_argument("path", nargs="?", type=Path, default=None,
-                       help="a folder laid out like exercises/, or one exercise file (default: exercises/)")
+                       help="a folder laid out like exercises/, or one exercise file (default: the course's "
+                            "exercises/)")
     check.add_argument("--exercise", metavar="ID", help="grade PATH as this exercise (see `list`)")
     check.add_argument("--json", metavar="FILE", type=Path, help="also write the report as JSON")
     check.add_argument("--plots", metavar="DIR", type=Path,
                        help="draw each history that went wrong, yours against the expected one, as a PNG in DIR")
+    check.add_argument("--classroom", action="store_true",
+                       help="in GitHub Actions: add a table of the checks to the job summary and give GitHub "
+                            "Classroom's reporter the points of each check (step output `result`)")
     check.set_defaults(command=_check)
 
     grade = sub.add_parser("grade", parents=[limits], help="grade a submission on the public and hidden cases",
@@ -66,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="a folder laid out like exercises/ (.py or .ipynb files), or one exercise file")
     grade.add_argument("--exercise", metavar="ID", help="grade PATH as this exercise (see `list`)")
     grade.add_argument("--json", metavar="FILE", type=Path, help="write the report as JSON")
+    grade.add_argument("--gradescope", metavar="FILE", type=Path,
+                       help="write Gradescope's results.json: a test per check, hidden checks shown once grades "
+                            "are published, each failed history drawn")
     grade.add_argument("--plots", metavar="DIR", type=Path,
                        help="one submission: draw each history that went wrong as a PNG in DIR "
                             "(a class run always draws DIR/summary.png)")
@@ -78,20 +100,36 @@ def _parser() -> argparse.ArgumentParser:
     whole.add_argument("--jobs", metavar="N", type=int, default=os.cpu_count() or 1,
                        help="students graded at once (default: the number of cores, %(default)s)")
     whole.add_argument("--force", action="store_true", help="regrade students that already have a report")
+    whole.add_argument("--dask", metavar="ADDRESS",
+                       help="grade on a Dask cluster: a scheduler's address (tcp://host:8786), or local:N for N "
+                            "worker processes on this machine (needs the dask extra; --jobs is then unused)")
     grade.set_defaults(command=_grade)
 
-    listing = sub.add_parser("list", help="list the exercises", description="One exercise id per line, with its title.")
+    listing = sub.add_parser("list", parents=[where], help="list the exercises",
+                             description="One exercise id per line, with its title.")
     listing.set_defaults(command=_list)
 
-    release = sub.add_parser("release", help="write the student release (no solutions, no hidden cases)",
-                             description="Write the course as a student gets it: the stubs, the grader and the "
-                                         "expected values of the public cases; no reference solutions, no hidden "
-                                         "cases. Inside it, `python -m grader check` works offline.")
+    release = sub.add_parser("release", parents=[where], help="write the student release (no solutions, no hidden "
+                                                              "cases)",
+                             description="Write the course as a student gets it: the stubs, the grader, the "
+                                         "expected values of the public cases and a GitHub Classroom workflow; no "
+                                         f"reference solutions, no hidden cases. Inside it, `{me} check` works "
+                                         "offline.")
     release.add_argument("dir", type=Path, help="the folder to create")
     release.add_argument("--force", action="store_true", help="replace DIR if it exists")
     release.set_defaults(command=_release)
 
-    books = sub.add_parser("notebooks", help="generate the nbgrader assignments from exercises/ and reference/",
+    autograder = sub.add_parser("gradescope", parents=[where], help="write a Gradescope autograder (a zip)",
+                                description="Write the zip to upload as a Gradescope programming assignment's "
+                                            "autograder: setup.sh installs the grader with CPU torch, and "
+                                            "run_autograder grades each submission, hidden cases included, into "
+                                            "results.json.")
+    autograder.add_argument("zip", type=Path, help="the zip file to write, such as autograder.zip")
+    autograder.add_argument("--force", action="store_true", help="replace ZIP if it exists")
+    autograder.set_defaults(command=_gradescope)
+
+    books = sub.add_parser("notebooks", parents=[where],
+                           help="generate the nbgrader assignments from exercises/ and reference/",
                            description="Write course/source/<exercise>/<exercise>.ipynb for every exercise.")
     books.add_argument("--check", action="store_true",
                        help="write nothing; exit 1 if a committed notebook differs from what the sources give")
@@ -99,22 +137,45 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _course(args, needs_reference: str = "", required: bool = True) -> paths.Course | None:
+    """The course to work on (see ``paths.find``), named in the environment for the processes the grader
+    starts; a command that ``needs_reference`` refuses a course without its solutions."""
+    course = paths.find(args.course, required=required)
+    if course is None:
+        return None
+    if needs_reference and not course.has_reference:
+        raise GraderError(f"`{needs_reference}` needs the reference solutions, and {course.root} has no reference/ "
+                          f"(a student release): there, use `{prog()} check`, which runs the public cases")
+    return course
+
+
 def _check(args) -> int:
-    path = args.path or (Path("exercises") if Path("exercises").is_dir() else paths.EXERCISES)
-    report = _run(Grader(hidden=False, exercises=_only(args.exercise, path), limits=_limits(args)), path,
-                  args.exercise, args.json)
+    if args.classroom:
+        classroom.require()
+    # With no course anywhere, an installed student release checks a file on its expected values alone.
+    course = _course(args, required=args.path is None or not paths.EXPECTED.exists()) or paths.DEFAULT
+    path = args.path or course.exercises
+    grader = Grader(hidden=False, exercises=_only(args.exercise, path), limits=_limits(args), course=course)
+    report = _run(grader, path, args.exercise, args.json)
     sys.stdout.write(render.report(report))
     _plots(report, args.plots)
+    if args.classroom:
+        classroom.write(report)
     return 0 if all(c.passed for e in report.exercises for c in e.checks) else 1
 
 
 def _grade(args) -> int:
     if args.out:
         return _grade_class(args)
-    report = _run(Grader(hidden=True, exercises=_only(args.exercise, args.path), limits=_limits(args)), args.path,
-                  args.exercise, args.json)
+    batch.refuse_class(args.path)
+    course = _course(args, "grade")
+    grader = Grader(hidden=True, exercises=_only(args.exercise, args.path), limits=_limits(args), course=course,
+                    unsafe=args.unsafe)
+    report = _run(grader, args.path, args.exercise, args.json)
     sys.stdout.write(f"Total: {render.points(report.score, report.max_score)}\n" if args.quiet else render.report(report))
     _plots(report, args.plots, quiet=args.quiet)
+    if args.gradescope:
+        batch.write_json(args.gradescope, gradescope.results(report, plots=True))
     return 0
 
 
@@ -133,15 +194,26 @@ def _plots(report: Report, folder: Path | None, quiet: bool = False) -> None:
 
 
 def _grade_class(args) -> int:
-    if args.json or args.plots:
-        raise GraderError("--json and --plots are for one submission; with --out every student gets a report "
-                          "in DIR/reports, and the class a picture in DIR/summary.png")
+    if args.json or args.plots or args.gradescope:
+        raise GraderError("--json, --gradescope and --plots are for one submission; with --out every student gets "
+                          "a report in DIR/reports and a results.json in DIR/gradescope, and the class a picture in "
+                          "DIR/summary.png")
     if args.jobs < 1:
         raise GraderError("--jobs takes a number of at least 1")
+    course = _course(args, "grade")
     batch.submissions(args.path, args.out, args.exercise)  # usage errors before the grader starts
-    grader = Grader(hidden=True, exercises=(args.exercise,) if args.exercise else None, limits=_limits(args))
-    summary = batch.grade_class(grader, args.path, args.out, exercise=args.exercise, jobs=args.jobs,
-                                force=args.force)
+    settings = dict(hidden=True, exercises=(args.exercise,) if args.exercise else None, limits=_limits(args),
+                    course=course, unsafe=args.unsafe)
+    if args.dask:
+        from . import cluster  # distributed, only when asked for
+
+        with cluster.Dask(args.dask, **settings) as executor:
+            summary = batch.grade_class(executor, args.path, args.out, exercise=args.exercise, force=args.force)
+    else:
+        grader = Grader(**settings)
+        grader.protections()  # refuses here, once, when the code cannot be isolated
+        summary = batch.grade_class(batch.Threads(grader, args.jobs), args.path, args.out, exercise=args.exercise,
+                                    force=args.force)
     if not args.quiet:
         sys.stdout.write(render.class_table(args.out / batch.CSV))
     print(f"graded {len(summary.graded)}, already done {len(summary.skipped)}, grader errors {len(summary.failed)}; "
@@ -168,34 +240,35 @@ def _list(args) -> int:
 
 
 def _release(args) -> int:
-    _needs_reference("release")
-    path = release.build(args.dir, force=args.force)
+    path = release.build(args.dir, course=_course(args, "release"), force=args.force)
     print(f"student release written to {path}")
     return 0
 
 
-def _notebooks(args) -> int:
-    _needs_reference("notebooks")
-    if args.check:
-        stale = assignments.drift()
-        for id in stale:
-            print(f"{assignments.notebook_path(id)} is out of date: run `python -m grader notebooks`")
-        return 1 if stale else 0
-    for path in assignments.write():
-        print(f"wrote {path}")
+def _gradescope(args) -> int:
+    path = gradescope.write_autograder(args.zip, _course(args, "gradescope"), force=args.force)
+    print(f"Gradescope autograder written to {path}: upload it as the autograder of a programming assignment "
+          "(Ubuntu base image); each submission is graded with the hidden cases")
     return 0
 
 
-def _needs_reference(command: str) -> None:
-    if not paths.REFERENCE.is_dir():
-        raise GraderError(f"`{command}` needs the reference solutions (reference/), which are not here")
+def _notebooks(args) -> int:
+    course = _course(args, "notebooks")
+    if args.check:
+        stale = assignments.drift(course)
+        for id in stale:
+            print(f"{assignments.notebook_path(id, course)} is out of date: run `{prog()} notebooks`")
+        return 1 if stale else 0
+    for path in assignments.write(course):
+        print(f"wrote {path}")
+    return 0
 
 
 def _only(exercise: str | None, path: Path) -> tuple[str, ...] | None:
     """The exercises to prepare for: just one when PATH is one file."""
     if exercise:
         if exercise not in specs.IDS:
-            raise GraderError(f"no exercise called '{exercise}'; `python -m grader list` shows them")
+            raise GraderError(f"no exercise called '{exercise}'; `{prog()} list` shows them")
         return (exercise,)
     if path.is_file() and path.stem in specs.IDS:
         return (path.stem,)

@@ -3,7 +3,8 @@
 Both sides arrive as plain data (numbers, nested lists, text). The comparison goes
 in order: present, readable as numbers, shape or length, finite, then values within
 the output's rtol/atol. A history reports the first position that leaves tolerance,
-with what was expected and what was got there.
+with what was expected and what was got there. The likely cause, when the difference
+shows a pattern the output declares a hint for, comes apart from the message.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .diagnose import hint
+from .probes import split_hint
 from .spec import Output
 
 
@@ -21,10 +23,12 @@ class Verdict:
     """The outcome of comparing one output."""
 
     passed: bool
-    message: str = ""
+    message: str = ""  # "<output>: what was expected and what was got, where"
     deviation: float = 0.0  # largest |got - expected| / (atol + rtol * |expected|); inf when not comparable
     where: str = ""  # the first position that left tolerance, e.g. "epoch 1"
     index: int | None = None  # in a history: the first entry that left tolerance (or is missing)
+    hint: str = ""  # the likely cause, from the output's hints; '' when no declared pattern fits
+    pattern: str = ""  # the pattern that hint is for (see patterns.PATTERNS); '' for what the probe saw
 
 
 def fmt(x: float) -> str:
@@ -46,15 +50,22 @@ def as_array(value: Any) -> np.ndarray | None:
         return None
 
 
-def compare(output: Output, expected: Any, got: Any, *, problem: str = "", params: Mapping | None = None) -> Verdict:
-    """Compare one output; ``problem`` is why the child could not read the student's value."""
+def compare(output: Output, expected: Any, got: Any, *, problem: str = "", params: Mapping | None = None,
+            others: Mapping[str, Any] | None = None, answers: Mapping[str, Any] | None = None) -> Verdict:
+    """Compare one output; ``problem`` is why the child could not read the student's value. ``others``
+    are the expected values of the check's other outputs, ``answers`` the student's: the patterns
+    that name a likely cause may look at them (a value that belongs to another output, a count)."""
     fail = _Fail(output)
+    params = params or {}
+    lengths = {name: len(value) for name, value in (answers or {}).items() if type(value) is list}
     if problem:
-        return fail(problem)
+        text, cause = split_hint(problem)
+        return replace(fail(text), hint=cause)  # the probe saw the cause: no pattern needed
     if output.exact:
         if got == expected:
             return Verdict(True)
-        return fail(f"expected {expected!r}, got {got!r}")
+        cause = output.hints.get("any", "")
+        return replace(fail(f"expected {expected!r}, got {got!r}"), hint=cause, pattern="any" if cause else "")
     if not only_numbers(got):
         return fail("could not read it as numbers")
     e, g = as_array(expected), as_array(got)
@@ -63,17 +74,22 @@ def compare(output: Output, expected: Any, got: Any, *, problem: str = "", param
     if e.size == 1 and g.size == 1:
         e, g = e.reshape(()), g.reshape(())
     elif output.history and e.ndim >= 1 and (g.ndim != e.ndim or g.shape[1:] != e.shape[1:]):
-        return fail(f"expected one {_row(e, output)} per entry, got entries of shape {g.shape[1:]}")
+        return _shape(output, e, g, f"expected one {_row(e, output)} per entry, got entries of shape {g.shape[1:]}")
     elif output.history and e.ndim >= 1 and len(g) != len(e):
-        return _length(output, e, g, params or {})
+        return _length(output, e, g, params, lengths)
     elif e.shape != g.shape:
-        return fail(f"expected shape {e.shape}, got {g.shape}")
+        return _shape(output, e, g, f"expected shape {e.shape}, got {g.shape}")
     if not np.all(np.isfinite(g)):
         first = np.argwhere(~np.isfinite(g))[0]
-        where = _position(output, first, params or {})
+        where = _position(output, first, params)
         verdict = fail(f"got {fmt(g[tuple(first)])} {where}".rstrip())
         return replace(verdict, index=int(first[0])) if output.history and g.ndim else verdict
-    return _values(output, e, g, params or {})
+    return _values(output, e, g, params, others=_arrays(others, output.name))
+
+
+def _arrays(values: Mapping[str, Any] | None, skip: str) -> dict[str, np.ndarray]:
+    arrays = {name: as_array(value) for name, value in (values or {}).items() if name != skip}
+    return {name: a for name, a in arrays.items() if a is not None and only_numbers(values[name])}
 
 
 class _Fail:
@@ -84,11 +100,16 @@ class _Fail:
         return Verdict(False, f"{self.output.name}: {what}", deviation, where)
 
 
+def _shape(output: Output, e, g, what: str) -> Verdict:
+    pattern, cause = _hint(output, e, g, {}, None)
+    return replace(_Fail(output)(what), hint=cause, pattern=pattern)
+
+
 def _deviation(output: Output, e: np.ndarray, g: np.ndarray) -> np.ndarray:
     return np.abs(g - e) / (output.atol + output.rtol * np.abs(e))
 
 
-def _values(output: Output, e, g, params, hints: bool = True) -> Verdict:
+def _values(output: Output, e, g, params, hints: bool = True, others=None) -> Verdict:
     dev = _deviation(output, e, g)
     worst = float(dev.max()) if dev.size else 0.0
     if worst <= 1:
@@ -103,13 +124,14 @@ def _values(output: Output, e, g, params, hints: bool = True) -> Verdict:
     what += _expected_got(output, e[row], g[row])
     if row and not output.history and len(bad) > 1:
         what += f" ({len(bad)} of {e.size} values differ)"
-    cause = hint(output.hints, e, g, output.columns, bool(output.history)) if hints else ""
-    return Verdict(False, f"{output.name}: {what}{_sentence(cause)}", worst, where,
-                   int(first[0]) if output.history and first else None)
+    index = int(first[0]) if output.history and first else None
+    pattern, cause = _hint(output, e, g, params, index, others) if hints else ("", "")
+    return Verdict(False, f"{output.name}: {what}", worst, where, index, cause, pattern)
 
 
-def _sentence(cause: str) -> str:
-    return f". Hint: {cause}" if cause else ""
+def _hint(output: Output, e, g, params, first, others=None, lengths=None) -> tuple[str, str]:
+    return hint(output.hints, e, g, columns=output.columns, layout=output.history, params=params, first=first,
+                name=output.name, others=others, lengths=lengths)
 
 
 def _expected_got(output: Output, e, g) -> str:
@@ -138,7 +160,7 @@ def _row(e: np.ndarray, output: Output) -> str:
     return "number" if e.ndim == 1 else f"array of shape {e.shape[1:]}"
 
 
-def _length(output: Output, e, g, params) -> Verdict:
+def _length(output: Output, e, g, params, lengths) -> Verdict:
     n = min(len(e), len(g))
     what = f"expected {len(e)} entries ({output.history(0, params)} to {output.history(len(e) - 1, params)}), got {len(g)}"
     prefix = _values(output, e[:n], g[:n], params, hints=False) if n else Verdict(True)
@@ -146,6 +168,6 @@ def _length(output: Output, e, g, params) -> Verdict:
         what += f"; the first {n} agree"
     elif not prefix.passed:
         what += "; " + prefix.message.split(": ", 1)[1]
-    cause = hint(output.hints, e, g, output.columns, True)
     index = n if prefix.passed else prefix.index
-    return Verdict(False, f"{output.name}: {what}{_sentence(cause)}", float("inf"), prefix.where, index)
+    pattern, cause = _hint(output, e, g, params, index, lengths=lengths)
+    return Verdict(False, f"{output.name}: {what}", float("inf"), prefix.where, index, cause, pattern)

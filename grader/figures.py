@@ -16,9 +16,25 @@ from dataclasses import dataclass
 import numpy as np
 
 from .plain import describe, text
-from .probes import ProbeError
+from .probes import HINT, ProbeError, explained
 
 W_WORDS, B_WORDS = ("w", "weight", "weights", "slope"), ("b", "bias", "intercept")
+
+# Errors that plotting code often raises, and what they mean (a clue in the error's text -> a hint).
+PLOT_ERRORS = {
+    "'tuple' object has no attribute": "plt.subplots() gives back two things, the Figure and its Axes: "
+                                       "fig, ax = plt.subplots()",
+    "'Figure' object has no attribute 'plot": "a Figure does not draw: draw on one of its Axes "
+                                              "(fig, ax = plt.subplots(), then ax.plot(...))",
+    "object has no attribute 'plot_surface'": "a 3D surface needs 3D axes: "
+                                              "fig.add_subplot(1, 2, 1, projection='3d')",
+    "object has no attribute 'xlabel'": "an Axes sets its labels with ax.set_xlabel(...) and ax.set_ylabel(...) "
+                                        "(plt.xlabel works on the current axes)",
+    "object has no attribute 'ylabel'": "an Axes sets its labels with ax.set_xlabel(...) and ax.set_ylabel(...) "
+                                        "(plt.ylabel works on the current axes)",
+    "object has no attribute 'title'": "an Axes sets its title with ax.set_title(...)",
+    "'Text' object is not callable": "ax.title is the title itself, not a function: ax.set_title(...)",
+}
 
 
 @dataclass(frozen=True)
@@ -32,12 +48,14 @@ class Series:
 
 @contextmanager
 def drawn(target, args, what: str):
-    """Call a plotting target on a clean pyplot state and yield the Figure it returns; close every figure after."""
+    """Call a plotting target on a clean pyplot state and yield the Figure it returns; close every figure after.
+
+    A typical plotting error comes back with what it means (``PLOT_ERRORS``)."""
     import matplotlib.pyplot as plt
 
     plt.close("all")
     try:
-        yield as_figure(target(*args), what)
+        yield as_figure(explained(target, args, PLOT_ERRORS), what)
     finally:
         plt.close("all")
 
@@ -55,8 +73,8 @@ def as_figure(result, what: str):
         result = result.figure
     if isinstance(result, Figure):
         return result
-    raise ProbeError(f"{what} returned {'None' if result is None else describe(result)}; "
-                     "expected the matplotlib Figure it drew (end with `return fig`, or `return plt.gcf()`)")
+    raise ProbeError(f"{what} returned {'None' if result is None else describe(result)}; expected the matplotlib "
+                     f"Figure it drew{HINT}end with `return fig`, or `return plt.gcf()`")
 
 
 def flat_axes(fig) -> list:

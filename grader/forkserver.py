@@ -130,22 +130,31 @@ def serve(fd: int, setup: str) -> None:
     """Preload, set up the sandbox's view, then fork a child per request until the grading process goes."""
     sock = socket.socket(fileno=fd)
     config = json.loads(setup)
+    from . import sandbox
+
+    ready: dict = {"none": "not asked for"}
+    pid_namespace = None
+    if config["isolate"]:
+        try:
+            ready = sandbox.separate()  # before any import starts a thread
+        except sandbox.Unavailable as exc:
+            ready = {"none": str(exc)}
+        else:
+            _become_first_process(sock)
+            pid_namespace = sandbox.own_pid_namespace()
     for name in config["preload"]:
         importlib.import_module(name)
-    from . import child, sandbox
+    from . import child
 
     child.warm()
     gc.collect()
     gc.freeze()
     child.compact()
-    ready: dict = {"none": "not asked for"}
-    pid_namespace = None
-    if config["isolate"]:
+    if "user" in ready:
         try:
-            ready = sandbox.prepare(config["allow"])
-            pid_namespace = sandbox.own_pid_namespace()
+            sandbox.prepare(config["allow"])
         except sandbox.Unavailable as exc:
-            ready = {"none": str(exc)}
+            ready, pid_namespace = {"none": str(exc)}, None
     # Orphans (a child's own children, once it is ended) come here to be reaped, not to init.
     ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     wake_read, wake_write = os.pipe()
@@ -178,6 +187,18 @@ def serve(fd: int, setup: str) -> None:
                 os.close(received)
             socket.send_fds(sock, [json.dumps({"started": request, "pid": pid}).encode()], [handle])
             os.close(handle)
+
+
+def _become_first_process(sock: socket.socket) -> None:
+    """Fork: the child goes on as the template, the first process of its PID namespace (so every process a job
+    starts ends when it does); this process only waits for it and leaves with it."""
+    pid = os.fork()
+    if pid == 0:
+        return
+    sock.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _, status = os.waitpid(pid, 0)
+    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
 
 
 def _child(sock: socket.socket, close: tuple[int, ...], fds: list[int], ready: dict) -> None:

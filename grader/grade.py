@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from . import intake, paths, sources, specs, text
-from .judge import judge, zero
+from . import cache, intake, paths, sources, specs, text
+from .judge import judge, wrap, zero
 from .protocol import Code, Job, Limits, Reply, Task
 from .results import CheckResult, ExerciseResult, Report
 from .runner import Runner
@@ -41,7 +41,8 @@ class _Submission:
     codes: dict  # exercise -> Code
     sources: dict  # exercise -> sources.Source
     replies: dict  # (exercise, item index) -> Reply
-    runs: list  # every Run, for the output and the protections
+    runs: list  # the Runs of public items only, for what the code printed
+    sandbox: dict = None  # the protections in force
 
 
 class Grader:
@@ -62,7 +63,7 @@ class Grader:
         self.unsafe = unsafe
         self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
         self.hidden_cases = {ex.id: dict(load_hidden(course.hidden, ex.id)) if hidden else {} for ex in self.exercises}
-        imports = tuple(dict.fromkeys(name for ex in self.exercises for name in getattr(ex, "imports", ())))
+        imports = tuple(dict.fromkeys(name for ex in self.exercises for name in ex.imports))
         self.runner = Runner(limits, isolate=isolate, imports=imports)
         self.runner.start()  # the fork template loads torch while this process reads the course
         self.reference = {ex.id: _read_text(course.reference / ex.filename) for ex in self.exercises}
@@ -90,7 +91,7 @@ class Grader:
 
     def _expected(self, expected_file: Path) -> dict[str, dict[str, Reply]]:
         if self.swaps:
-            return self._run_reference()
+            return self._reference_outputs()
         if self.hidden:
             raise GraderError("grading needs the reference solutions (reference/), which are not here; "
                               "in a student release use `check`, which runs the public cases")
@@ -100,19 +101,33 @@ class Grader:
         return {ex.id: {name: Reply(outputs=outputs) for name, outputs in table.get(ex.id, {}).items()}
                 for ex in self.exercises}
 
-    def _run_reference(self) -> dict[str, dict[str, Reply]]:
-        jobs = [Job((_code(ex.id, f"reference/{ex.filename}", ((1, self.reference[ex.id], ()),)),),
-                    tuple(_task(item) for item in self.items(ex))) for ex in self.exercises]
-        runs = self.runner.run_all(jobs, time.monotonic() + 600)
-        expected, broken = {}, []
-        for ex, run in zip(self.exercises, runs):
-            replies = {item.name: run.replies[ex.id, item.index] for item in self.items(ex)}
-            broken += [f"{ex.id} {name}: {reply.failure.message if reply.failure else reply.problems}"
-                       for name, reply in replies.items() if reply.failure or reply.problems]
-            expected[ex.id] = replies
-        if broken:
-            raise GraderError("the reference fails its own checks: " + "; ".join(broken))
-        return expected
+    def _reference_outputs(self) -> dict[str, dict[str, Reply]]:
+        """The reference's outputs on every item, from the cache, or run now (on every case, hidden ones
+        included, whatever this Grader grades) and kept for next time."""
+        found, missing = {}, {}
+        for ex in self.exercises:
+            digest = cache.key(self.course, ex.id)
+            outputs = cache.load(ex.id, digest)
+            if outputs is not None and all(item.name in outputs for item in self.items(ex)):
+                found[ex.id] = outputs
+            else:
+                missing[ex.id] = digest
+        if missing:
+            every = {id: specs.exercise(id).items(load_hidden(self.course.hidden, id)) for id in missing}
+            jobs = [Job((_code(id, f"reference/{id}.py", ((1, self.reference[id], ()),)),),
+                        tuple(_task(item) for item in every[id])) for id in missing]
+            broken = []
+            for (id, digest), run in zip(missing.items(), self.runner.run_all(jobs, time.monotonic() + 600)):
+                replies = {item.name: run.replies[id, item.index] for item in every[id]}
+                broken += [f"{id} {name}: {reply.failure.message if reply.failure else reply.problems}"
+                           for name, reply in replies.items() if reply.failure or reply.problems]
+                found[id] = {name: reply.outputs for name, reply in replies.items()}
+                if not broken:
+                    cache.store(id, digest, found[id])
+            if broken:
+                raise GraderError("the reference fails its own checks: " + "; ".join(broken))
+        return {ex.id: {item.name: Reply(outputs=found[ex.id][item.name]) for item in self.items(ex)}
+                for ex in self.exercises}
 
     # Grading.
 
@@ -183,7 +198,7 @@ class Grader:
         for item in items:
             swap = swaps.get((item.exercise, item.index), ())
             if not isolated:
-                key = (item.exercise,)  # nothing to keep apart: one child per exercise, for speed
+                key = (item.exercise, item.hidden)  # nothing to keep apart: few children, for speed
             elif item.hidden:
                 key = (item.exercise, item.index)  # a hidden case's parameters, alone
             else:
@@ -198,8 +213,9 @@ class Grader:
                             swap={id: swap[id] for id in ids if swap[id]}, trace=trace))
         for job, run in zip(jobs, self.runner.run_all(jobs, deadline)):
             submission.replies.update(run.replies)
-            if not any(self._item(task).hidden for task in job.tasks):
-                submission.runs.append(run)
+            submission.sandbox = submission.sandbox or run.sandbox
+            if not any(self._item(task).hidden for task in job.tasks):  # what the code printed on a hidden case
+                submission.runs.append(run)  # stays unseen
 
     def _item(self, task: Task) -> Item:
         return self._items[task.exercise][task.key]
@@ -214,16 +230,15 @@ class Grader:
 
     def _judge(self, item: Item, submission: _Submission) -> CheckResult:
         return judge(item, self.expected[item.exercise][item.name], submission.replies[item.exercise, item.index],
-                     submission.sources[item.exercise], own_helpers=not self.swaps, stubs=self.course.exercises)
+                     submission.sources[item.exercise], stubs=self.course.exercises)
 
     def _result(self, ex: Exercise, submission: _Submission) -> ExerciseResult:
         checks = tuple(self._judge(item, submission) for item in self.items(ex))
         checks = _own_helpers_note(ex, checks, [submission.replies[ex.id, item.index] for item in self.items(ex)],
                                    self.items(ex)) if not self.swaps else checks
         output = "".join(run.output.get(ex.id, "") for run in submission.runs)
-        sandbox = next((run.sandbox for run in submission.runs if run.sandbox), {})
         return ExerciseResult(ex.id, ex.title, checks, submission.sources[ex.id].filename,
-                              submission.sources[ex.id].locate(output), sandbox)
+                              submission.sources[ex.id].locate(output), submission.sandbox or {})
 
     def _helpers(self, exercise_id: str, swap: tuple[str, ...]) -> str:
         """The reference's source with only its given code and the definitions of ``swap``: no other answer."""
@@ -247,7 +262,7 @@ def _own_helpers_note(ex: Exercise, checks: tuple[CheckResult, ...], replies: li
             note = (f"Note: {item.check.target} called your own {', '.join(culprits)}, which "
                     f"{'fails its' if len(culprits) == 1 else 'fail their'} own check; when your instructor grades, "
                     f"{item.check.target} runs with correct ones, so only its own mistakes count.")
-            return checks[:i] + (replace(check, message=f"{check.message}\n{note}"),) + checks[i + 1:]
+            return checks[:i] + (replace(check, message=f"{check.message}\n{wrap(note)}"),) + checks[i + 1:]
     return checks
 
 

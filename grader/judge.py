@@ -1,28 +1,52 @@
 """Judging one item: the reference's reply against the student's, into a scored CheckResult.
 
 Runs in the grading process on validated plain data. The message says what was
-checked, what was expected, what was got and where it first went wrong.
+checked, what was expected, what was got and where it first went wrong, in short
+lines: what was checked first, then the likely cause on a line of its own ("Hint:
+..."), then each output that differs. Every line fits ``WIDTH`` columns (longer ones
+wrap, indented), so that a terminal, ``nbgrader validate`` and its feedback show the
+hint whole; only the student's own traceback lines, quoted as they are, may be longer.
 """
 from __future__ import annotations
 
 import ast
+import builtins
 import re
+import textwrap
 from pathlib import Path
 
 from . import paths, sources, specs
 from .compare import as_array, compare
+from .patterns import RANK
+from .probes import split_hint
 from .results import CheckResult, Curve
 from .protocol import Failure, Reply
 from .spec import Item
 
 INF = float("inf")
+WIDTH = 72  # 80 columns less the report's indent
+KNOWN = "Known mistake: "  # starts the line that names a known mistake the answer matches (none are declared yet)
+
+
+def wrap(line: str) -> str:
+    """One message line cut into lines of at most WIDTH columns, the later ones indented."""
+    return textwrap.fill(line, WIDTH, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+
+
+def compose(*lines: str) -> str:
+    """Message lines, each wrapped; empty ones left out."""
+    return "\n".join(wrap(line) for line in lines if line)
+
+
+def hinted(hint: str) -> str:
+    return f"Hint: {hint}" if hint else ""
 
 
 def zero(item: Item, status: str, message: str) -> CheckResult:
     return CheckResult(item.name, 0.0, item.points, False, item.hidden, message, status, INF)
 
 
-def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *, own_helpers: bool = False,
+def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *,
           stubs: Path = paths.EXERCISES) -> CheckResult:
     """Score one item from the reference's reply and the student's."""
     check = item.check
@@ -30,17 +54,25 @@ def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *, ow
         return zero(item, got.failure.status, _failure_text(got.failure, item, source, stubs))
     verdicts = [compare(output, expected.outputs.get(output.name), got.outputs.get(output.name),
                         problem=got.problems.get(output.name, "" if output.name in got.outputs else "missing"),
-                        params=item.params)
+                        params=item.params, others=expected.outputs, answers=got.outputs)
                 for output in check.outputs]
     deviation = max((v.deviation for v in verdicts), default=0.0)
-    failed = [v.message for v in verdicts if not v.passed]
+    failed = [v for v in verdicts if not v.passed]
     if not failed:
         return CheckResult(item.name, item.points, item.points, True, item.hidden, "passed", "passed", deviation)
-    lines = [f"Checked {check.about or check.target}{_case_text(item)}."] + failed
+    with_hints = [v for v in failed if v.hint]
+    # the most telling hint: what the probe saw first, then patterns in their order
+    hint = min(with_hints, key=lambda v: RANK.get(v.pattern, -1)).hint if with_hints else ""
+    text = compose(checked(item), hinted(hint), *(v.message for v in failed))
     curves = tuple(_curve(output, expected.outputs.get(output.name), got.outputs.get(output.name), v, item.params)
                    for output, v in zip(check.outputs, verdicts) if not v.passed and v.index is not None)
-    return CheckResult(item.name, 0.0, item.points, False, item.hidden, "\n".join(lines), "failed", deviation,
+    return CheckResult(item.name, 0.0, item.points, False, item.hidden, text, "failed", deviation,
                        tuple(c for c in curves if c))
+
+
+def checked(item: Item) -> str:
+    """The message's first line: what was run, with which parameters."""
+    return f"Checked {item.check.about or item.check.target}{_case_text(item)}."
 
 
 def _curve(output, expected, got, verdict, params) -> Curve | None:
@@ -65,8 +97,8 @@ def _case_text(item: Item) -> str:
     if not item.case.params:
         return ""
     if item.hidden:
-        return " on a hidden case"
-    return " with " + ", ".join(f"{k}={v}" for k, v in item.case.params.items())
+        return ", on a hidden case"
+    return ", with " + ", ".join(f"{k}={v}" for k, v in item.case.params.items())
 
 
 def _failure_text(failure: Failure, item: Item, source: sources.Source, stubs: Path) -> str:
@@ -81,18 +113,30 @@ def _failure_text(failure: Failure, item: Item, source: sources.Source, stubs: P
             message += f" ({function} raises NotImplementedError)"
         return message
     if failure.kind == "syntax":
-        return f"syntax error{' at ' + where if where else ''}: {message}"
+        return compose(f"syntax error{' at ' + where if where else ''}: {message}")
     if failure.kind == "signature":
         stub = stub_signature(stubs / f"{item.exercise}.py", item.check.target)
-        return message + (f"; the exercise defines it as {stub}" if stub else "")
-    text = f"Checked {item.check.about or item.check.target}{_case_text(item)}.\n{message}"
-    if where:
-        text += f" ({where})"
+        return compose(message + (f"; the exercise defines it as {stub}" if stub else ""))
+    message, hint = split_hint(message)
+    if item.hidden and failure.kind in ("exception", "load", "exit", "return"):
+        message, hint = _kind_only(failure), ""
+    text = compose(checked(item), hinted(hint), message + (f" ({where})" if where else ""))
     if failure.trace and failure.kind in ("exception", "return", "limit", "exit", "load"):
-        frames = "".join(f'  File "{source.filename}", {source.locate(f"line {line}")}, in {function}\n'
-                         + (f"    {code}\n" if code else "") for line, function, code in failure.trace)
-        text += "\n" + frames.rstrip()
+        text += "\n" + "".join(  # the student's own lines, as they are
+            f'  File "{source.filename}", {source.locate(f"line {line}")}, in {function}\n'
+            + (f"    {code}\n" if code else "") for line, function, code in failure.trace).rstrip()
     return text
+
+
+def _kind_only(failure: Failure) -> str:
+    """A hidden case's failure without the text the code wrote into it (which could carry the case's parameters):
+    the exception's type, when it is one of Python's own."""
+    name = failure.exception
+    if failure.kind == "return":
+        return "what it returned could not be read"
+    if isinstance(getattr(builtins, name, None), type) and issubclass(getattr(builtins, name), BaseException):
+        return f"{name} (its message is not shown for a hidden case)"
+    return "it raised an exception (its message is not shown for a hidden case)"
 
 
 def stub_signature(stub: Path, name: str) -> str:

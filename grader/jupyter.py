@@ -23,10 +23,10 @@ import os
 from pathlib import Path
 
 from . import paths, sources, specs
-from .grade import Grader
+from .grade import Grader, GraderError
 from .results import CheckResult
 
-_graders: dict[str, Grader] = {}
+_graders: dict[tuple[str, paths.Course | None], Grader] = {}
 _results: dict[tuple[str, str], dict[str, CheckResult]] = {}
 
 
@@ -151,14 +151,24 @@ def results(exercise: str, path: Path) -> dict[str, CheckResult]:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     key = (exercise, digest)
     if key not in _results:
-        report = grader(exercise).grade(path, exercise=exercise)
+        report = grader(exercise, path.parent).grade(path, exercise=exercise)
         _results[key] = {c.name: c for e in report.exercises for c in e.checks}
     return _results[key]
 
 
-def grader(exercise: str) -> Grader:
-    """One Grader per exercise and kernel: hidden cases where the reference is here, public ones otherwise."""
-    if exercise not in _graders:
-        hidden = (paths.REFERENCE / f"{exercise}.py").exists()  # not in a student's release
-        _graders[exercise] = Grader(hidden=hidden, exercises=(exercise,))
-    return _graders[exercise]
+def grader(exercise: str, folder: Path) -> Grader:
+    """One Grader per exercise, course and kernel: hidden cases where the course's reference is there (the
+    course found from the notebook's folder, see ``paths.find``), public ones otherwise (a student's release)."""
+    try:
+        course = paths.find(start=folder, required=False)
+    except paths.CourseNotFound as exc:
+        raise CheckFailed(f"the grader cannot check this notebook: {exc}") from None
+    key = (exercise, course)
+    if key not in _graders:
+        try:
+            _graders[key] = Grader(hidden=course is not None and (course.reference / f"{exercise}.py").exists(),
+                                   exercises=(exercise,), course=course or paths.DEFAULT)
+        except GraderError as exc:
+            raise CheckFailed(f"the grader cannot check this notebook: {exc} (looked for the course from "
+                              f"{folder}; set {paths.ENV} to the course folder)") from None
+    return _graders[key]

@@ -21,6 +21,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import text as _text
+
 HEADER = struct.Struct("!I")
 MAX_MESSAGE = 1 << 20  # bytes in one message from a child
 MAX_DEPTH = 24  # nesting of lists and objects in one message
@@ -110,6 +112,7 @@ class Failure:
     message: str = ""
     line: int = 0  # where in the submitted file (0: unknown)
     function: str = ""  # the innermost function of the student's own code
+    exception: str = ""  # the type of the exception raised, if one was
     trace: tuple[tuple[int, str, str], ...] = ()  # the student's own frames: (line, function, code)
 
     @property
@@ -135,7 +138,6 @@ class Malformed(Exception):
 
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-_CONTROL = re.compile("\x1b\\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def frame(message: dict) -> bytes:
@@ -167,11 +169,10 @@ def parse(raw: bytes) -> dict:
 
 
 def clean(text: Any, limit: int = MAX_TEXT) -> str:
-    """Text a child sent, safe to print and to store: valid UTF-8, no control characters or escapes, cut short."""
+    """Text a child sent, safe to print and to store (see text.clean), cut short."""
     if not isinstance(text, str):
         return ""
-    text = text[: limit * 2].encode("utf-8", "replace").decode("utf-8")
-    text = _CONTROL.sub(lambda m: "\n" if m.group(0) == "\n" else "", text)
+    text = _text.clean(text[: limit * 2])
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
@@ -199,7 +200,7 @@ def failure(data: Any) -> Failure:
         frames.append((entry[0], clean(entry[1], 100), clean(entry[2], 200)))
     line = data.get("line", 0)
     return Failure(data["kind"], clean(data.get("message", "")), line if type(line) is int else 0,
-                   clean(data.get("function", ""), 100), tuple(frames))
+                   clean(data.get("function", ""), 100), clean(data.get("exception", ""), 100), tuple(frames))
 
 
 def reply(message: dict) -> Reply:

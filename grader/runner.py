@@ -30,7 +30,7 @@ from .protocol import Failure, Job, Limits, Malformed, Reply
 START_SECONDS = 60.0  # for the fork template to come up
 OUTPUT_SHOWN = 4000  # characters of a child's output kept for the report, per exercise
 MAX_RESULTS = 8 << 20  # bytes of results one submission may send in all
-PORTABLE = sys.platform != "linux"
+PORTABLE = sys.platform != "linux" or not hasattr(os, "fork")  # macOS and Windows: a fresh interpreter per child
 
 
 @dataclass
@@ -182,7 +182,11 @@ class Runner:
                     raise _Stop(_limit(f"the file's top-level code ran past the time limit "
                                        f"({limits.seconds_per_check:g} s)"), exercise=True)
                 raise _Stop(_limit(f"time limit per check ({limits.seconds_per_check:g} s) hit"))
-            event = process.next(wait)
+            try:
+                event = process.next(wait)
+            except Malformed as exc:
+                process.kill()
+                raise _Stop(Failure("protocol", f"the process running the code sent {exc}")) from None
             if event is None:
                 continue
             kind, value = event
@@ -336,10 +340,14 @@ class _Spawned:
 
     def _read(self) -> None:
         frames = _Frames()
-        while data := self.process.stdout.read1(1 << 16):
-            frames.feed(data)
-            while (message := frames.pop()) is not None:
-                self.events.put(("message", message))
+        try:
+            while data := self.process.stdout.read1(1 << 16):
+                frames.feed(data)
+                while (message := frames.pop()) is not None:
+                    self.events.put(("message", message))
+        except Malformed as exc:
+            self.events.put(("malformed", exc))
+            self.process.kill()
         self.events.put(("exit", self.process.wait()))
 
     def next(self, timeout: float):
@@ -347,6 +355,8 @@ class _Spawned:
             kind, value = self.events.get(timeout=timeout)
         except queue.Empty:
             return None
+        if kind == "malformed":
+            raise value
         if kind == "message" and value.startswith(b'{"output":'):
             try:
                 message = protocol.parse(value)
@@ -390,7 +400,7 @@ class _Frames:
         (size,) = protocol.HEADER.unpack_from(self.buffer)
         if size > protocol.MAX_MESSAGE:
             self.buffer.clear()
-            return b"\xff" * 8  # unreadable: the caller reports it
+            raise Malformed(f"a result larger than {protocol.MAX_MESSAGE >> 20} MB")
         if len(self.buffer) < protocol.HEADER.size + size:
             return None
         message = bytes(self.buffer[protocol.HEADER.size:protocol.HEADER.size + size])

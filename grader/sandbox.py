@@ -76,20 +76,27 @@ def _syscalls() -> tuple[int, int]:
 
 # The template: once, before any job.
 
-def prepare(allow: list[str]) -> dict:
-    """Enter a namespace whose whole file system is ``allow`` (read-only), the libraries, /etc's basics and /dev's
-    harmless devices. Returns how children will be isolated ({"user": "root" or "namespace"}); raises Unavailable."""
+def separate() -> dict:
+    """Make the next fork the template: the first process of a PID namespace of its own, in a mount namespace of
+    its own (and first, without root, a user namespace, which the kernel grants only to a process with one
+    thread: call this before importing libraries that start threads). Returns how children will be isolated:
+    {"user": "root" or "namespace"}; raises Unavailable."""
     libc = _libc()
     if os.geteuid() == 0:
-        _check(libc.unshare(CLONE_NEWNS), "a mount namespace")
-        mode = "root"
-    else:
-        uid, gid = os.geteuid(), os.getegid()
-        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "a user namespace (unprivileged user namespaces)")
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"0 {uid} 1")
-        _write("/proc/self/gid_map", f"0 {gid} 1")
-        mode = "namespace"
+        _check(libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "a mount and a PID namespace")
+        return {"user": "root"}
+    uid, gid = os.geteuid(), os.getegid()
+    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID), "a user namespace (unprivileged user namespaces)")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"0 {uid} 1")
+    _write("/proc/self/gid_map", f"0 {gid} 1")
+    return {"user": "namespace"}
+
+
+def prepare(allow: list[str]) -> None:
+    """After ``separate``: make the whole file system ``allow`` (read-only), the libraries, /etc's basics and
+    /dev's harmless devices. Raises Unavailable."""
+    libc = _libc()
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     new = tempfile.mkdtemp(prefix="gdgrader-root-")
     _mount(libc, "tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
@@ -118,7 +125,6 @@ def prepare(allow: list[str]) -> dict:
     _check(libc.umount2(b"/.old", MNT_DETACH), "unmount the old root")
     os.rmdir("/.old")
     _mount(libc, None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    return {"user": mode}
 
 
 def _write(path: str, text: str) -> None:
@@ -164,7 +170,7 @@ def own_pid_namespace() -> int:
 
 
 def next_in_new_pid(handle: int) -> None:
-    """Make the next fork the first process of a new PID namespace."""
+    """Make the next fork the first process of a new PID namespace (within this process's own, ``handle``)."""
     libc = _libc()
     _check(libc.setns(handle, CLONE_NEWPID), "back to the template's PID namespace")
     _check(libc.unshare(CLONE_NEWPID), "a PID namespace")

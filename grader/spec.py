@@ -7,15 +7,24 @@ reference, within which tolerances. Each (check, case) pair is one graded ``Item
 
 Builders and probes run only in the child process that runs student code; the
 grading process reads names, points, tolerances and labels, never the code.
+A spec is checked when it is loaded: a hint keyed to a pattern the engine does not
+know, or naming a field the pattern does not give, fails at import.
 """
 from __future__ import annotations
 
 import importlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
+
+from .patterns import PATTERNS
+
+
+class SpecError(ValueError):
+    """An exercise's declaration is wrong (a course author's mistake, never a student's)."""
 
 
 class Lazy:
@@ -26,6 +35,13 @@ class Lazy:
 
     def __getattr__(self, attr: str):
         return getattr(importlib.import_module(self._name), attr)
+
+
+# Tolerance presets, for ``Output(..., **preset)``: how far a correct answer in another style may land.
+FLOAT64 = MappingProxyType(dict(rtol=1e-6, atol=1e-9))  # NumPy float64 math: correct styles agree to ~1e-12
+FLOAT32 = MappingProxyType(dict(rtol=1e-5, atol=1e-6))  # a few float32 operations (a forward pass, a loss)
+FLOAT32_TRAINING = MappingProxyType(dict(rtol=1e-4, atol=1e-5))  # a float32 training run: rounding adds up
+WHOLE = MappingProxyType(dict(rtol=0.0, atol=1e-6))  # whole numbers held as floats: indices, counts
 
 
 @dataclass(frozen=True)
@@ -39,7 +55,18 @@ class Output:
     exact: bool = False  # compare as exact values (text, counts), not within tolerances
     columns: tuple[str, ...] = ()  # names of the last axis, e.g. ("w", "b")
     history: Callable[[int, Mapping], str] | None = None  # names position i of a history
-    hints: Mapping[str, str] = field(default_factory=dict)  # pattern -> likely cause
+    hints: Mapping[str, str] = field(default_factory=dict)  # pattern -> likely cause (see patterns.PATTERNS)
+
+    def __post_init__(self):
+        for pattern, text in self.hints.items():
+            if pattern not in PATTERNS:
+                raise SpecError(f"output {self.name!r}: no hint pattern called {pattern!r}; "
+                                f"the patterns are {', '.join(sorted(PATTERNS))}")
+            try:
+                text.format(**PATTERNS[pattern])
+            except (KeyError, IndexError, ValueError) as exc:
+                raise SpecError(f"output {self.name!r}: the hint for {pattern!r} uses a field the pattern does not "
+                                f"give ({exc}); it gives {', '.join(PATTERNS[pattern]) or 'none'}") from None
 
 
 @dataclass(frozen=True)
@@ -53,9 +80,8 @@ class Case:
 
 @dataclass(frozen=True)
 class Check:
-    """One graded behaviour of one target, run on each of its cases."""
+    """One graded behaviour of one target, run on each of its cases; named after its target unless ``name`` says."""
 
-    name: str
     target: str
     points: float
     build: Callable[[Mapping], tuple]  # case params -> positional arguments of the target
@@ -65,6 +91,17 @@ class Check:
     params: Mapping[str, Any] = field(default_factory=dict)  # defaults that cases override
     about: str = ""  # what the check checks, in one line
     swap: tuple[str, ...] = ()  # names replaced by the reference's, so only the target is graded
+    name: str = ""  # the target, unless one target has several checks
+
+    def __post_init__(self):
+        if not self.name:
+            object.__setattr__(self, "name", self.target)
+        names = [output.name for output in self.outputs]
+        if len(set(names)) != len(names):
+            raise SpecError(f"check {self.name!r}: two outputs share a name")
+        labels = [case.label for case in self.cases]
+        if len(set(labels)) != len(labels):
+            raise SpecError(f"check {self.name!r}: its cases need labels of their own")
 
 
 @dataclass(frozen=True)
@@ -102,6 +139,12 @@ class Exercise:
     lab: str
     teaches: str
     checks: tuple[Check, ...]
+    imports: tuple[str, ...] = ()  # modules its checks use beyond torch and NumPy, loaded once in the fork template
+
+    def __post_init__(self):
+        names = [check.name for check in self.checks]
+        if len(set(names)) != len(names):
+            raise SpecError(f"exercise {self.id!r}: two checks share a name; give one a name= of its own")
 
     @property
     def filename(self) -> str:
@@ -113,6 +156,9 @@ class Exercise:
 
     def items(self, hidden: Mapping[str, tuple[Case, ...]] = MappingProxyType({})) -> tuple[Item, ...]:
         """Every graded item, public first, each check's ``hidden`` cases (by check name) after its public ones."""
+        unknown = set(hidden) - {check.name for check in self.checks}
+        if unknown:
+            raise SpecError(f"exercise {self.id!r}: hidden cases for no check: {', '.join(sorted(unknown))}")
         pairs = []
         for check in self.checks:
             pairs += [(check, case) for case in check.cases]
@@ -141,6 +187,13 @@ def public(*param_sets: Mapping, label: Callable[[Mapping], str] | None = None) 
     return tuple(Case(p, label=label(p) if label else "") for p in param_sets)
 
 
+def settings(*names: str) -> Callable[[Mapping], str]:
+    """A case label from some of its parameters, e.g. settings("lr", "batch_size") -> 'lr=0.05, batch_size=25'."""
+    return lambda p: ", ".join(f"{name}={p[name]}" for name in names if name in p)
+
+
+# Histories: how position i is named in messages, and what a wrong number of entries may mean.
+
 def per_epoch(i: int, params: Mapping) -> str:
     return f"epoch {i}"
 
@@ -149,11 +202,61 @@ def per_iteration(i: int, params: Mapping) -> str:
     return f"iteration {i}"
 
 
-def per_update(updates_per_epoch: Callable[[Mapping], int]) -> Callable[[int, Mapping], str]:
-    """Names position i of a per-update history as an epoch and a batch within it."""
+@dataclass(frozen=True)
+class Batches:
+    """A history with one entry per batch: each epoch's points in batches of ``batch_size``, the last one smaller.
 
-    def label(i: int, params: Mapping) -> str:
-        n = updates_per_epoch(params)
+    Names position i as an epoch and a batch within it ("epoch 1, batch 2 (update 5)"), or as a
+    batch alone when ``epochs`` is False, and tells what a wrong count of entries matches. A count
+    can mean fewer epochs or fewer batches per epoch (2 x 3 = 3 x 2): entries that agree as far as both
+    go mean other epochs; ``epochs_from`` names an output with one entry per epoch, whose length
+    tells; else the hint names both.
+    """
+
+    points: Callable[[Mapping], int]  # how many points an epoch goes through
+    batch_size: Callable[[Mapping], int]
+    epochs: bool = True
+    epochs_from: str = ""
+
+    def per_epoch(self, params: Mapping) -> int:
+        return math.ceil(self.points(params) / self.batch_size(params))
+
+    def __call__(self, i: int, params: Mapping) -> str:
+        if not self.epochs:
+            return f"batch {i}"
+        n = self.per_epoch(params)
         return f"epoch {i // n}, batch {i % n} (update {i})"
 
-    return label
+    def counts(self, got: int, expected: int, params: Mapping, lengths: Mapping[str, int], agree: bool
+               ) -> Iterator[tuple[str, dict]]:
+        """The patterns a count of ``got`` entries matches, ``expected`` being right. ``lengths`` are the
+        lengths of the check's other outputs, as the student's code gave them; ``agree`` whether the
+        entries both sides have agree (then each epoch ran right, and there were more or fewer)."""
+        points, size, per = self.points(params), self.batch_size(params), self.per_epoch(params)
+        if not self.epochs:
+            if points % size and got == points // size:
+                yield "partial_batch", self._partial(got, expected, points, size)
+            return
+        epochs = expected // per
+        ran = lengths.get(self.epochs_from) if self.epochs_from else None
+        if ran is not None and ran != epochs:
+            yield "epochs", {"got": ran, "expected": epochs}
+            return
+        other_epochs = got % per == 0 and ran is None
+        other_batches = got % epochs == 0 and 1 <= got // epochs <= points
+        if other_epochs and agree:
+            yield "epochs", {"got": got // per, "expected": epochs}
+        elif points % size and got == epochs * (points // size):
+            yield "partial_batch", self._partial(got, expected, points, size)
+        elif other_epochs and other_batches:
+            yield "epochs_or_batches", {"got": got, "expected": expected, "epochs_got": got // per, "epochs": epochs,
+                                        "batches_got": got // epochs, "batches": per}
+        elif other_epochs:
+            yield "epochs", {"got": got // per, "expected": epochs}
+        elif other_batches:
+            yield "batches_per_epoch", {"got": got // epochs, "expected": per, "epochs": epochs}
+
+    @staticmethod
+    def _partial(got, expected, points, size) -> dict:
+        return {"got": got, "expected": expected, "per_epoch": points // size, "batches": -(-points // size),
+                "points": points, "batch_size": size, "last": points % size}

@@ -70,7 +70,11 @@ class LinearData(Dataset):
 
 
 def train_minibatch(X, y, w, b, lr=0.1, num_epochs=10, batch_size=20):
-    """Mini-batch gradient descent over batches of batch_size points, in order (no shuffling). Returns a Fit."""
+    """Mini-batch gradient descent over batches of batch_size points, in order (no shuffling). Returns a Fit.
+
+    When batch_size does not divide the number of points, each epoch ends with a last, smaller batch
+    (60 points in batches of 25: 25, 25, then 10): it is an update like the others.
+    """
     data_iter = DataLoader(LinearData(X, y), batch_size=batch_size)
     losses, params = [], []
     for epoch in range(num_epochs):

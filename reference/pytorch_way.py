@@ -67,7 +67,11 @@ def set_parameters(model, w, b):
 
 
 def make_loader(dataset, batch_size):
-    """A DataLoader over dataset giving (x, y) batches of batch_size points, in the dataset's order (no shuffling)."""
+    """A DataLoader over dataset giving (x, y) batches of batch_size points, in the dataset's order (no shuffling).
+
+    When batch_size does not divide len(dataset), the last batch is smaller (60 points in batches of 25:
+    25, 25, then 10); it is a batch like the others.
+    """
     return DataLoader(dataset=dataset, batch_size=batch_size)
 
 
@@ -88,7 +92,8 @@ def train_model(model, criterion, optimizer, loader, num_epochs):
 def fit(dataset, w=-15.0, b=-10.0, lr=0.01, num_epochs=10, batch_size=1):
     """Train a new LinearRegression(1, 1) on dataset, from (w, b), with nn.MSELoss() and optim.SGD.
 
-    It runs num_epochs epochs over batches of batch_size points with learning rate lr, and returns a Fit:
+    It runs num_epochs epochs over batches of batch_size points (the last one smaller when batch_size does not
+    divide the number of points) with learning rate lr, and returns a Fit:
     the final weight and bias as numbers, and the losses train_model gives back.
     """
     model = LinearRegression(1, 1)

@@ -1,12 +1,21 @@
-"""Shared fixtures: one Grader (fork server and reference results) for the whole session."""
+"""Shared fixtures: one Grader (fork server and reference results) for the whole session; the grader and
+the student release installed as users install them; how a mistake and a correct style must be graded,
+and the counts the suite prints (margins, and how each mistake is named)."""
 from __future__ import annotations
 
 import ast
+import os
 import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from grader import Grader, exercise, exercises, paths
+from grader.judge import KNOWN, WIDTH
 from grader.results import ExerciseResult
 from grader.spec import load_hidden
 
@@ -21,6 +30,12 @@ def load_reference(exercise: str):
 def all_items(exercise_id: str):
     """Every item of an exercise, its hidden cases included."""
     return exercise(exercise_id).items(load_hidden(paths.HIDDEN, exercise_id))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache(tmp_path_factory):
+    """The reference's results are cached in a folder of the test session's own (see grader/cache.py)."""
+    os.environ["GDGRADER_CACHE"] = str(tmp_path_factory.mktemp("cache"))
 
 
 MARGINS: dict[tuple[str, str], float] = {}  # (exercise, what) -> deviation / tolerance
@@ -109,17 +124,80 @@ def failed(result: ExerciseResult) -> set[str]:
     return {c.name for c in result.checks if not c.passed}
 
 
+def every(exercise_id: str, check: str) -> set[str]:
+    """The names of a check's items, public and hidden."""
+    return {item.name for item in all_items(exercise_id) if item.check.name == check}
+
+
+def public_items(exercise_id: str, check: str) -> set[str]:
+    return {item.name for item in all_items(exercise_id) if item.check.name == check and not item.hidden}
+
+
+def flat(message: str) -> str:
+    """A message as one line: its wrapping undone, to look for a phrase in it."""
+    return " ".join(message.split())
+
+
+def hint_of(message: str) -> str:
+    """The hint a message gives ('' if none), its wrapping undone."""
+    found = re.search(r"^Hint: (.*(?:\n  .*)*)", message, re.M)
+    return flat(found.group(1)) if found else ""
+
+
+def naming(message: str) -> str:
+    """How a message names the cause of a mistake: 'known' (it matches a known mistake), 'pattern' (a hint from
+    the shape of the difference or a known error), or 'unnamed' (what differs and where, no cause)."""
+    if any(line.startswith(KNOWN) for line in message.splitlines()):
+        return "known"
+    return "pattern" if hint_of(message) else "unnamed"
+
+
+def assert_layout(message: str):
+    """A message in short lines: what was checked first, then the hint on a line of its own, then what differs;
+    every line fits the width, except the student's own traceback lines at its end."""
+    lines = message.split('\n  File "')[0].splitlines()
+    long = [line for line in lines if len(line) > WIDTH]
+    assert not long, f"lines longer than {WIDTH} columns: {long}"
+    assert lines[0].startswith("Checked ")
+    checked = 1 + next((i for i, line in enumerate(lines[1:]) if not line.startswith("  ")), len(lines) - 1)
+    hints = [i for i, line in enumerate(lines) if line.startswith("Hint: ")]
+    assert hints in ([], [checked]), f"the hint should follow what was checked:\n{message}"
+
+
+NAMED: dict[tuple[str, str], tuple[bool, str]] = {}  # (exercise, mistake) -> (caught by a public case, naming)
+
+
 def assert_mistake(exercise: str, result: ExerciseResult, owners: set[str], text: str | tuple[str, ...],
-                   failing: set[str] | None = None):
+                   failing: set[str] | None = None, *, hint: str | tuple[str, ...] | None = None, name: str = ""):
     """A mistake fails exactly the checks that own it (``failing``, when several mistakes are graded together),
-    its first message holds ``text``, and it stands far outside the tolerance."""
+    a public case among them, so that the self-check loses points on the same checks as the grade; its first
+    message holds ``text``; it stands far outside the tolerance. Every hint its messages give holds ``hint``
+    (one of them, when several checks each name the cause in their own words), and with ``hint`` None, none
+    gives one: no hint names a cause the mistake does not have."""
     assert failed(result) == (owners if failing is None else failing)
+    checks = {item.name: item for item in all_items(exercise)}
+    lost = {checks[c.name].check.name for c in result.checks if not c.passed and c.name in owners}
+    lost_public = {checks[c.name].check.name for c in result.checks
+                   if not c.passed and c.name in owners and not checks[c.name].hidden}
+    assert lost_public == lost, f"only the hidden cases catch it on {lost - lost_public}"
     first = next(c for c in result.checks if c.name in owners)
     for part in (text,) if isinstance(text, str) else text:
-        assert part in first.message, first.message
-    assert first.message.startswith("Checked ")
+        assert part in flat(first.message), first.message
+    causes = (hint,) if isinstance(hint, str) else hint
+    if causes is not None:
+        assert any(cause in hint_of(first.message) for cause in causes), first.message
+    for c in result.checks:
+        if c.name in owners:
+            assert_layout(c.message)
+            given = hint_of(c.message)
+            if causes is None:
+                assert not given, f"{c.name}: a hint for a mistake it cannot name: {given!r}"
+            elif given:
+                assert any(cause in given for cause in causes), \
+                    f"{c.name}: the hint {given!r} names another cause than {causes}"
     smallest = min(c.deviation for c in result.checks if c.name in owners)
     MARGINS[exercise, MISTAKE] = min(MARGINS.get((exercise, MISTAKE), float("inf")), smallest)
+    NAMED[exercise, name or text] = (bool(lost_public), naming(first.message))
     assert smallest > 100, f"a deviation of only {smallest:.3g}x the tolerance"
 
 
@@ -139,3 +217,56 @@ def pytest_terminal_summary(terminalreporter):
             style, mistake = MARGINS.get((exercise, STYLE)), MARGINS.get((exercise, MISTAKE))
             terminalreporter.write_line(f"{exercise:<15} correct styles at most {style or 0:.3g}, "
                                         f"mistakes at least {mistake if mistake is not None else float('nan'):.3g}")
+    if NAMED:
+        terminalreporter.section("typical mistakes: caught by the public cases, and how the message names them")
+        terminalreporter.write_line(f"{'exercise':<15}{'mistakes':>9}{'(a) public':>12}{'(b) known':>11}"
+                                    f"{'(c) pattern':>13}{'(d) unnamed':>13}")
+        for exercise in sorted({e for e, _ in NAMED}):
+            rows = [v for (e, _), v in NAMED.items() if e == exercise]
+            count = {kind: sum(named == kind for _, named in rows) for kind in ("known", "pattern", "unnamed")}
+            terminalreporter.write_line(f"{exercise:<15}{len(rows):>9}{sum(public for public, _ in rows):>12}"
+                                        f"{count['known']:>11}{count['pattern']:>13}{count['unnamed']:>13}")
+
+
+def run(*command, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command, failing the test with its output when it fails."""
+    done = subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=900, **kwargs)
+    assert done.returncode == 0, f"{command}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory) -> Path:
+    """A fresh virtual environment with the grader installed from its wheel, as a user installs it: not
+    editable, no course inside (constraints.txt makes torch this machine's local CPU wheel)."""
+    work = tmp_path_factory.mktemp("installed")
+    source = work / "source"
+    shutil.copytree(paths.PACKAGE, source / "grader", ignore=shutil.ignore_patterns("__pycache__", "expected.json"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(paths.ROOT / name, source / name)
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", work / "wheel", source)
+    venv = work / "venv"
+    run(sys.executable, "-m", "venv", venv)
+    run(venv / "bin" / "pip", "install", "--quiet", "-c", paths.ROOT / "constraints.txt",
+        *(work / "wheel").glob("gdgrader-*.whl"))
+    return venv
+
+
+@pytest.fixture(scope="session")
+def student_release(tmp_path_factory) -> Path:
+    """The student release, as ``release`` writes it (untouched: copy it before changing it)."""
+    from grader import release
+
+    return release.build(tmp_path_factory.mktemp("release") / "course")
+
+
+@pytest.fixture(scope="session")
+def installed_release(installed, student_release, tmp_path_factory) -> Path:
+    """A virtual environment with the student release installed (`pip install .` in it, not editable): a copy
+    of ``installed`` (hard links: its packages are already there) with the release in place of the wheel."""
+    work = tmp_path_factory.mktemp("installed-release")
+    shutil.copytree(student_release, work / "course")
+    venv = work / "venv"
+    run("cp", "-al", installed, venv)
+    run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", work / "course")
+    return venv

@@ -1,11 +1,12 @@
 """The command line, run as a user runs it."""
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
-from grader import paths
+from grader import __version__, paths
 
 
 def run(*args, cwd=paths.ROOT):
@@ -74,3 +75,32 @@ def test_list_and_help():
     assert run("list").stdout.splitlines()[0].split("\t")[0] in {e for e in run("list").stdout.split()}
     help_text = run("--help").stdout
     assert "check" in help_text and "grade" in help_text
+
+
+def test_version_and_help_name_the_command_as_invoked():
+    assert run("--version").stdout == f"gdgrader {__version__}\n"
+    assert run("--help").stdout.startswith("usage: python -m grader ")
+    for command in ("check", "grade", "list", "release", "gradescope", "notebooks"):
+        assert "--course DIR" in run(command, "--help").stdout, command
+
+
+def test_a_python_without_torch_or_numpy_gets_one_line_and_exit_2(tmp_path):
+    """Forgetting the virtual environment: this Python has none of the packages (the grader itself is found in
+    the working directory)."""
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    for args in (("check",), ("grade", "reference"), ("list",)):
+        done = subprocess.run([str(bare / "bin" / "python"), "-m", "grader", *args], cwd=paths.ROOT,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+        assert done.stderr.startswith(f"error: this Python ({bare / 'bin' / 'python'}) has no torch, numpy, "
+                                      "matplotlib: ")
+        assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in done.stderr
+
+
+def test_classroom_output_is_for_a_github_actions_step():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    done = subprocess.run([sys.executable, "-m", "grader", "check", "--classroom"], cwd=paths.ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "--classroom runs in a GitHub Actions step, which sets GITHUB_STEP_SUMMARY and GITHUB_OUTPUT" in done.stderr

@@ -4,11 +4,12 @@ import math
 import pytest
 
 from grader.compare import compare
-from grader.spec import Output, per_epoch, per_update
+from grader.spec import Batches, Output, per_epoch
 
 LOSS = Output("losses", rtol=1e-4, atol=1e-6, history=per_epoch,
               hints={"shifted": "recorded late", "scaled": "factor {factor:.3g}", "length": "{got} not {expected}"})
-PARAMS = Output("params", rtol=1e-4, atol=1e-4, columns=("w", "b"), history=per_update(lambda p: 3),
+THREE_BATCHES = Batches(lambda p: 6, lambda p: 2)  # 6 points in batches of 2: 3 updates an epoch
+PARAMS = Output("params", rtol=1e-4, atol=1e-4, columns=("w", "b"), history=THREE_BATCHES,
                 hints={"frozen": "{column} is stuck", "opposite": "wrong way", "step_scaled": "step x{factor:.3g}"})
 EXPECTED = [100.0, 50.0, 25.0, 12.5, 6.25]
 
@@ -43,16 +44,33 @@ def test_order_missing_then_unreadable_then_shape_then_finite():
 def test_length_mismatch_says_how_many_and_whether_the_prefix_agrees():
     verdict = compare(LOSS, EXPECTED, EXPECTED[:4])
     assert "expected 5 entries (epoch 0 to epoch 4), got 4; the first 4 agree" in verdict.message
-    assert "4 not 5" in verdict.message and verdict.deviation == math.inf
+    assert verdict.hint == "4 not 5" and verdict.deviation == math.inf
+
+
+def test_the_hint_comes_apart_from_the_message():
+    verdict = compare(LOSS, EXPECTED, EXPECTED[1:] + [3.125])
+    assert verdict.hint == "recorded late" and verdict.pattern == "shifted"
+    assert "recorded late" not in verdict.message
 
 
 def test_hints_name_the_pattern():
-    assert "recorded late" in compare(LOSS, EXPECTED, EXPECTED[1:] + [3.125]).message
-    assert "factor 60" in compare(LOSS, EXPECTED, [60 * x for x in EXPECTED]).message
+    assert compare(LOSS, EXPECTED, [60 * x for x in EXPECTED]).hint == "factor 60"
     stuck = compare(PARAMS, [[0, 0], [1, 1], [2, 2]], [[0, 0], [1, 0], [2, 0]])
-    assert "b is stuck" in stuck.message and "epoch 0, batch 1 (update 1)" in stuck.message
-    assert "wrong way" in compare(PARAMS, [[0, 0], [1, 1], [2, 2]], [[0, 0], [-1, -1], [-3, -3]]).message
-    assert "step x0.1" in compare(PARAMS, [[0, 0], [1, 1], [2, 2]], [[0, 0], [0.1, 0.1], [0.3, 0.3]]).message
+    assert stuck.hint == "b is stuck" and "epoch 0, batch 1 (update 1)" in stuck.message
+    assert compare(PARAMS, [[0, 0], [1, 1], [2, 2]], [[0, 0], [-1, -1], [-3, -3]]).hint == "wrong way"
+    assert compare(PARAMS, [[0, 0], [1, 1], [2, 2]], [[0, 0], [0.1, 0.1], [0.3, 0.3]]).hint == "step x0.1"
+
+
+def test_a_probe_that_saw_the_cause_gives_its_hint():
+    verdict = compare(LOSS, EXPECTED, None, problem="the loader gave no batches. Hint: return a DataLoader")
+    assert verdict.message == "losses: the loader gave no batches"
+    assert verdict.hint == "return a DataLoader" and verdict.pattern == ""
+
+
+def test_a_value_that_belongs_to_another_output_is_named():
+    output = Output("w_grad", hints={"crossed": "{column} is {other}'s"})
+    verdict = compare(output, [1.0, 2.0], [3.0, 4.0], others={"w_grad": [1.0, 2.0], "b_grad": [3.0, 4.0]})
+    assert verdict.hint == "w_grad is b_grad's"
 
 
 def test_scalars_of_any_size_one_shape_compare_as_scalars():
@@ -65,9 +83,11 @@ def test_columns_name_the_part_that_differs():
     assert verdict.message == "update: b expected 2, got 3"
 
 
-def test_exact_outputs_compare_as_values():
+def test_exact_outputs_compare_as_values_and_may_explain_any_difference():
     assert compare(Output("len", exact=True), 60, 60).passed
     assert compare(Output("len", exact=True), 60, 59).message == "len: expected 60, got 59"
+    labelled = Output("labels", exact=True, hints={"any": "label each line"})
+    assert compare(labelled, ["a", "b"], ["b", "a"]).hint == "label each line"
 
 
 @pytest.mark.parametrize("got", [["1.0"], [{"a": 1}], [[1.0], 2.0]])

@@ -4,7 +4,7 @@ the reference reproduces the lab's coefficients and converges where the checks s
 import numpy as np
 import pytest
 
-from conftest import all_items, assert_mistake, assert_style, failed, load_reference, mutate
+from conftest import all_items, assert_mistake, assert_style, every, failed, flat, load_reference, mutate
 from grader.specs import features as spec
 
 MSE = 'nn.MSELoss(reduction="sum")'
@@ -26,98 +26,99 @@ ONES = "return np.hstack([np.ones((X.shape[0], 1)), X])"
 LSTSQ = "return np.linalg.lstsq(X1, Y, rcond=None)[0]"
 
 
-def every(name):
-    """The check's public and hidden item names."""
-    return {item.name for item in all_items("features") if item.check.name == name}
+TORCH, MODEL, GD, CONVERGES = (every("features", check) for check in ("train_torch", "make_model", "gd_numpy",
+                                                                    "gd_numpy_converges"))
 
-
-TORCH = every("train_torch")
-MODEL = every("make_model")
-GD = every("gd_numpy")
-CONVERGES = every("gd_numpy_converges")
-
-# name: (replacements, the checks that must fail (and only those), text(s) the first message must hold)
+# name: (replacements, the checks that must fail (and only those), text(s) the first message must hold, its hint)
 MISTAKES = {
     "MSELoss with the default mean": (
-        [(MSE, "nn.MSELoss()")], TORCH,
-        ("losses: at epoch 0: expected 3290.11, got 32.9011",
-         "the first step is 0.01x the expected one: is the loss MSELoss(reduction='sum')?")),
+        [(MSE, "nn.MSELoss()")], TORCH, ("losses: at epoch 0: expected 3290.11, got 32.9011",
+                                         "the first step is 0.01x the expected one"),
+        "is the loss MSELoss(reduction='sum')?"),
     "gradients never zeroed": (
-        [("        optimizer.zero_grad()\n", "")], TORCH,
-        ("losses: at epoch 2: expected", "are the gradients zeroed every epoch (optimizer.zero_grad())?")),
+        [("        optimizer.zero_grad()\n", "")], TORCH, "losses: at epoch 2: expected",
+        "are the gradients zeroed every epoch (optimizer.zero_grad())?"),
     "the start not set (nn.Linear's random init kept)": (
-        [(COPY, "        pass\n")], MODEL,
-        "params: w1 expected 0.5, got"),
+        [(COPY, "        pass\n")], MODEL, "params: w1 expected 0.5, got",
+        "some parameters are random (another call gives others)"),
     "the bias not set": (
-        [("        model.bias.copy_(bias)\n", "")], MODEL,
-        "params: b expected -1, got"),
+        [("        model.bias.copy_(bias)\n", "")], MODEL, "params: b expected -1, got",
+        "some parameters are random (another call gives others)"),
     "a new model trained instead of the one given": (
         [('    criterion = nn.MSELoss(reduction="sum")\n',
           '    model = nn.Linear(3, 1)\n    criterion = nn.MSELoss(reduction="sum")\n')], TORCH,
-        "the model you were given did not change"),
+        "first_step: w1 expected 0.0252191, got 0", "possibly a new model is trained, not the one given"),
     "lr hard-coded to the lab's 0.0001": (
         [("torch.optim.SGD(model.parameters(), lr=lr)", "torch.optim.SGD(model.parameters(), lr=0.0001)")],
-        TORCH - {"train_torch"}, "the first step is 2x the expected one"),
+        TORCH - {"train_torch"}, "the first step is 0.5x the expected one", "And is lr the one given?"),
     "499 epochs": (
         [("    for epoch in range(num_epochs):\n        y_hat",
           "    for epoch in range(num_epochs - 1):\n        y_hat")],
-        TORCH, ("499 losses instead of 500", "for num_epochs epochs")),
+        TORCH, "losses: expected 500 entries (epoch 0 to epoch 499), got 499",
+        "or not for num_epochs epochs (range(num_epochs))"),
     "loss recorded after the step": (
         [("        losses.append(loss.item())\n", ""),
          ("        optimizer.step()\n",
           "        optimizer.step()\n        losses.append(criterion(model(X), Y).item())\n")],
-        TORCH, "the losses look one epoch late"),
+        TORCH, "losses: at epoch 0: expected 3290.11", "the losses look one epoch late"),
     "ones appended at the end": (
-        [(ONES, "return np.hstack([X, np.ones((X.shape[0], 1))])")], every("add_ones"),
-        "ones_column: expected 0, got 3. Hint: the column of ones goes first"),
+        [(ONES, "return np.hstack([X, np.ones((X.shape[0], 1))])")], every("features", "add_ones"),
+        "ones_column: expected 0, got 3", "the column of ones goes first"),
     "gradient without 2 / n": (
         [("grad = (2 / n) * X1.T.dot(e)", "grad = X1.T.dot(e)")], GD | CONVERGES,
-        "the first step is 50x the expected one: is the gradient (2 / n) * X1.T.dot(e)"),
+        "the first step is 50x the expected one", ("is the gradient (2 / n) * X1.T.dot(e)", "steps too large")),
     "gradient without the 2 (converges all the same)": (
         [("grad = (2 / n) * X1.T.dot(e)", "grad = (1 / n) * X1.T.dot(e)")], GD,
-        ("first_step: b expected 0.000597381, got 0.00029869", "the first step is 0.5x the expected one")),
+        ("first_step: b expected 0.000597381, got 0.00029869", "the first step is 0.5x the expected one"),
+        "is the gradient (2 / n) * X1.T.dot(e)"),
     "X1.T forgotten": (
         [("grad = (2 / n) * X1.T.dot(e)", "grad = (2 / n) * X1.dot(e)")], GD | CONVERGES,
-        "ValueError: shapes (100,4) and (100,1) not aligned"),
+        "ValueError: shapes (100,4) and (100,1) not aligned", "the gradient is (2 / n) * X1.T.dot(e)"),
     "e.T.dot(X1): the gradient as a row": (
         [("grad = (2 / n) * X1.T.dot(e)", "grad = (2 / n) * e.T.dot(X1)")], GD | CONVERGES,
-        "par: expected 4 numbers, as shape (4, 1) or (4,); got shape (4, 4); par should stay a column (4, 1)"),
+        "par: expected par as 4 numbers, as shape (4, 1) or (4,); got shape (4, 4)",
+        "par should stay a column (4, 1)"),
     "sign error": (
         [("e = X1.dot(par) - Y", "e = Y - X1.dot(par)")], GD | CONVERGES,
-        ("first_step: b expected 0.000597381, got -0.000597381", "the first step goes up the gradient")),
+        "first_step: b expected 0.000597381, got -0.000597381", ("goes up the gradient", "go up the gradient")),
+    "par starts at ones": (
+        [("par = np.zeros((X1.shape[1], 1))", "par = np.ones((X1.shape[1], 1))")], GD,  # converges all the same
+        "losses: at epoch 0: expected 30.654", "does par start at zero?"),
     "999 epochs (converges all the same)": (
-        [(NUMPY_LOOP, NUMPY_LOOP.replace("range(num_epochs)", "range(num_epochs - 1)"))], GD,
-        "999 losses instead of 1000"),
+        [(NUMPY_LOOP, NUMPY_LOOP.replace("range(num_epochs)", "range(1, num_epochs)"))], GD,
+        "losses: expected 1000 entries", "par did not move from 0 in a run of 1 epoch: is it updated, num_epochs times?"),
     "losses as the sum of squares": (
         [("losses.append(np.mean(e ** 2))", "losses.append(np.sum(e ** 2))")], GD,
-        "a constant factor of 100: the mean of e ** 2, not the sum?"),
+        "losses: at epoch 0: expected 30.654, got 3065.4", "the mean of e ** 2, not the sum?"),
     "par flat while Y is a column": (
         [("par = np.zeros((X1.shape[1], 1))", "par = np.zeros(X1.shape[1])")], GD | CONVERGES,
-        "ValueError: operands could not be broadcast together with shapes (4,) (4,100) (line 81, in gd_numpy)"),
+        "ValueError: operands could not be broadcast together with shapes (4,) (4,100)",
+        "keep par, grad and the error the same kind of column"),
     "lstsq's whole tuple returned": (
-        [(LSTSQ, "return np.linalg.lstsq(X1, Y, rcond=None)")], every("least_squares"),
-        "return its first item, [0]"),
+        [(LSTSQ, "return np.linalg.lstsq(X1, Y, rcond=None)")], every("features", "least_squares"),
+        "par: got a tuple of 4 items", "return its first item, [0]"),
     "X1 for X1.T in the normal equations": (
-        [(LSTSQ, "return np.linalg.inv(X1.T @ X1) @ X1 @ Y")], every("least_squares"),
-        ("ValueError: matmul", "in least_squares")),
+        [(LSTSQ, "return np.linalg.inv(X1.T @ X1) @ X1 @ Y")], every("features", "least_squares"),
+        ("ValueError: matmul", "in least_squares"), "the normal equations are (X1.T X1) par = X1.T Y"),
 }
 
 
 @pytest.mark.parametrize("name", MISTAKES)
 def test_mistake_loses_points_on_the_check_that_owns_it(name, grade_source):
-    replacements, owners, text = MISTAKES[name]
+    replacements, owners, text, hint = MISTAKES[name]
     result = grade_source("features", mutate("features", *replacements))
-    assert_mistake("features", result, owners, text)
+    assert_mistake("features", result, owners, text, hint=hint, name=name)
 
 
 def test_gradient_descent_that_diverges_is_named_in_the_convergence_check(grade_source):
     result = grade_source("features", mutate("features", ("par = par - lr * grad", "par = par + lr * grad")))
     assert failed(result) == GD | CONVERGES
     message = next(c.message for c in result.checks if c.name == "gd_numpy_converges")
-    assert message == ("Checked gd_numpy(X1, Y, lr, num_epochs) with lr and num_epochs that converge: par must land "
-                       "on the least-squares solution.\n"
-                       "par: par reached 7.11e+95 after 1000 epochs with lr=0.1: gradient descent diverged. "
-                       "Does it go up the gradient, or take steps too large?")
+    assert message == ("Checked gd_numpy(X1, Y, lr, num_epochs) with lr and num_epochs that\n"
+                       "  converge: par must land on the least-squares solution.\n"
+                       "Hint: does it go up the gradient, or take steps too large?\n"
+                       "par: par reached 7.11e+95 after 1000 epochs with lr=0.1: gradient\n"
+                       "  descent diverged")
 
 
 def test_gradient_descent_that_stops_short_is_told_how_far_from_least_squares(grade_source):
@@ -125,7 +126,7 @@ def test_gradient_descent_that_stops_short_is_told_how_far_from_least_squares(gr
     assert failed(result) == GD | CONVERGES
     message = next(c.message for c in result.checks if c.name == "gd_numpy_converges")
     assert "par: b expected 3, got" in message
-    assert "Hint: gradient descent that converges lands on the least-squares solution" in message
+    assert "Hint: gradient descent that converges lands on the least-squares solution" in flat(message)
 
 
 WRAPPER = '''class LinearRegression(nn.Module):

@@ -1,7 +1,8 @@
 """The mini-batch exercise: typical mistakes lose points where they belong; correct styles get full marks."""
 import pytest
 
-from conftest import assert_mistake, assert_style, mutate
+from conftest import all_items, assert_mistake, assert_style, every, mutate
+from grader.specs import minibatch as spec
 
 LOOP = ("""    for epoch in range(num_epochs):
         losses.append(criterion(forward(X, w, b), y).item())
@@ -25,69 +26,114 @@ CM_OLD = ("""    histories = {
         fit = train_minibatch(X, y, *start(w, b), lr, num_epochs, batch_size)
         histories[f"mini-batch {batch_size}"] = fit.losses
 """)  # compare_methods reads what the loops give back
-MINIBATCH = {"train_minibatch [batch_size=5]", "train_minibatch [batch_size=10]", "train_minibatch [batch_size=20]",
-             "train_minibatch [hidden 1]", "train_minibatch [hidden 2]"}
-NOT_10 = MINIBATCH - {"train_minibatch [batch_size=10]"}
 
-# name: (replacements, the checks that must fail (and only those), text the first message must hold)
+def items(check):
+    return every("minibatch", check)
+
+
+MINIBATCH, STEP_ITEMS = items("train_minibatch"), items("step")
+COMPARE = items("compare_methods")
+OTHER_LR = {"train_minibatch [batch_size=25, lr=0.05]", "train_minibatch [hidden 1]", "train_minibatch [hidden 2]"}
+SHORT_BATCHES = OTHER_LR  # the last batch smaller: 60 points in batches of 25 or 7, 40 in batches of 15
+
+# name: (replacements, the checks that must fail (and only those), text the first message must hold, its hint)
 MISTAKES = {
     "gradients never zeroed": (
         [("    w.grad.zero_()\n    b.grad.zero_()\n", "")],
-        {"step", "step [hidden 1]"}, "grads: w expected 0, got -31.5"),
+        STEP_ITEMS, "grads: w expected 0, got -31.5", "the gradients are not zeroed after the update"),
     "gradients never zeroed in an inlined loop": (
         [(LOOP, LOOP.replace("step(w, b, lr)", "with torch.no_grad():\n"
                              "                w -= lr * w.grad\n                b -= lr * b.grad"))],
-        MINIBATCH, "first update matches but later ones do not"),
+        MINIBATCH, "params: at epoch 0, batch 2 (update 2)", "are the gradients zeroed after each update?"),
     "sum instead of mean": (
         [("torch.mean((y_hat - y) ** 2)", "torch.sum((y_hat - y) ** 2)")],
-        {"criterion", "criterion [hidden 1]"}, "a constant factor of 60: a sum instead of a mean"),
+        items("criterion"), "loss: expected", "60x the expected value: possibly a sum where a mean is asked"),
     "gradient ascent": (
         [("w -= lr * w.grad\n        b -= lr * b.grad", "w += lr * w.grad\n        b += lr * b.grad")],
-        {"step", "step [hidden 1]"}, "goes up the gradient"),
-    "batch size 10 instead of 20": (
-        [("lr, num_epochs, batch_size)\n        histories", "lr, num_epochs, min(batch_size, 10))\n        histories")],
-        {"compare_methods", "compare_methods [hidden 1]"}, "mini-batch 20: at epoch 1"),
-    "batch size hard-coded to 10": (
-        [("DataLoader(LinearData(X, y), batch_size=batch_size)", "DataLoader(LinearData(X, y), batch_size=10)")],
-        NOT_10, "updates instead of"),
+        STEP_ITEMS, "update: w expected 3.15, got -3.15", "goes up the gradient"),
+    "w updated with b's gradient": (
+        [("w -= lr * w.grad\n", "w -= lr * b.grad\n")],
+        STEP_ITEMS, "update: w expected 3.15, got 1.8", "is w updated with b's gradient?"),
+    "update not in place": (
+        [(STEP, "    w = w - lr * w.grad\n    b = b - lr * b.grad\n")],
+        STEP_ITEMS, "update: w expected 3.15, got 0", "did not change in place"),
+    "bias never updated": (
+        [("        b -= lr * b.grad\n", "")],
+        STEP_ITEMS, "update: b expected 1.8, got 0", "b does not change"),
+    "forward without the bias": (
+        [("return w * X + b", "return w * X")],
+        items("forward"), "y_hat: at index 0, 0", "every prediction is off by the same"),
+    "Dataset items as floats": (
+        [("return self.X[i], self.y[i]", "return float(self.X[i]), float(self.y[i])")],
+        items("LinearData"), "batch: expected shape (2, 20, 1), got (2, 20)", "not as floats"),
+    "Dataset items as (y, x)": (
+        [("return self.X[i], self.y[i]", "return self.y[i], self.X[i]")],
+        items("LinearData"), "first: at index 0, 0: expected -3, got", "x and y look swapped"),
+    "lr ignored: the lab's 0.1 written in": (
+        [("            step(w, b, lr)\n", "            step(w, b, 0.1)\n")],
+        OTHER_LR, ("params: at epoch 0, batch 1 (update 1)", "the first update is 2x the expected size"),
+        "the expected size: check the learning rate"),
     "shuffled batches": (
         [("DataLoader(LinearData(X, y), batch_size=batch_size)",
           "DataLoader(LinearData(X, y), batch_size=batch_size, shuffle=True)")],
-        MINIBATCH, "no shuffling"),
+        MINIBATCH, "params: at epoch 0, batch 1 (update 1)", "no shuffling"),
+    "the last, smaller batch dropped": (
+        [("        for X_batch, y_batch in data_iter:\n",
+          "        for i in range(len(X) // batch_size):\n"
+          "            X_batch, y_batch = X[i * batch_size:(i + 1) * batch_size], y[i * batch_size:(i + 1) * batch_size]\n")],
+        SHORT_BATCHES, ("params: expected 9 entries", "6 updates instead of 9: 2 per epoch, but 60 points in "
+                                                       "batches of 25 make 3, the last of 10 points"),
+        "keep the last, smaller batch"),
+    "the live tensors recorded": (
+        [("params.append((w.item(), b.item()))", "params.append((w, b))")],
+        MINIBATCH, ("params: at epoch 0, batch 0 (update 0)", "every recorded w, b is (0.996"),
+        "possibly the same tensor (or array) appended each time"),
     "loss recorded after the update": (
         [(LOOP, LOOP.replace("        losses.append(criterion(forward(X, w, b), y).item())\n", "")
           + "        losses.append(criterion(forward(X, w, b), y).item())\n")],
-        MINIBATCH, "recorded one update late"),
-    "lr 0.01": (
-        [("    losses, params = [], []\n", "    losses, params = [], []\n    lr = 0.01\n")],
-        MINIBATCH, "check the learning rate"),
-    "9 epochs": (
-        [("for epoch in range(num_epochs):", "for epoch in range(num_epochs - 1):")],
-        MINIBATCH, "epochs recorded instead of"),
-    "11 epochs": (
-        [("for epoch in range(num_epochs):", "for epoch in range(num_epochs + 1):")],
-        MINIBATCH, "epochs recorded instead of"),
-    "bias never updated": (
-        [("        b -= lr * b.grad\n", "")],
-        {"step", "step [hidden 1]"}, "b does not change"),
+        MINIBATCH, "losses: at epoch 0: expected 835.276", "recorded one update late"),
+    "epochs counted from 1": (
+        [("for epoch in range(num_epochs):", "for epoch in range(1, num_epochs):")],
+        MINIBATCH, ("losses: expected 10 entries (epoch 0 to epoch 9), got 9", "9 epochs of updates instead of 10"),
+        "check the number of epochs"),
     "bias never updated in an inlined loop": (
         [(LOOP, LOOP.replace("step(w, b, lr)", "with torch.no_grad():\n                w -= lr * w.grad\n"
                              "            w.grad.zero_()"))],
-        MINIBATCH, "b never changes"),
-    "Dataset items as floats": (
-        [("return self.X[i], self.y[i]", "return float(self.X[i]), float(self.y[i])")],
-        {"LinearData", "LinearData [hidden 1]"}, "expected shape (2, 20, 1), got (2, 20)"),
-    "update not in place": (
-        [(STEP, "    w = w - lr * w.grad\n    b = b - lr * b.grad\n")],
-        {"step", "step [hidden 1]"}, "did not change in place"),
+        MINIBATCH, "params: at epoch 0, batch 1 (update 1): b expected", "b never moves from its start"),
+    "the same parameters for every method": (
+        [("    histories = {\n", "    w, b = start(w, b)\n    histories = {\n"),
+         ("*start(w, b), lr, num_epochs).losses,\n        \"stochastic\"",
+          "w, b, lr, num_epochs).losses,\n        \"stochastic\""),
+         ("train_stochastic(X, y, *start(w, b), lr", "train_stochastic(X, y, w, b, lr"),
+         ("train_minibatch(X, y, *start(w, b), lr, num_epochs, batch_size)",
+          "train_minibatch(X, y, w, b, lr, num_epochs, batch_size)")],
+        COMPARE, "stochastic: at epoch 0: expected 835.276, got", "give every method new parameters"),
+    "batch size not passed on in compare_methods": (
+        [("train_minibatch(X, y, *start(w, b), lr, num_epochs, batch_size)",
+          "train_minibatch(X, y, *start(w, b), lr, num_epochs)")],
+        COMPARE, ("mini-batch 5: at epoch 1", "mini-batch 5 gives the history mini-batch 20 should"),
+        "is each method run with its own batch size?"),
+    "lr not passed on in compare_methods": (
+        [("        \"batch\": train_batch(X, y, *start(w, b), lr, num_epochs).losses,\n"
+          "        \"stochastic\": train_stochastic(X, y, *start(w, b), lr, num_epochs).losses,\n",
+          "        \"batch\": train_batch(X, y, *start(w, b), num_epochs=num_epochs).losses,\n"
+          "        \"stochastic\": train_stochastic(X, y, *start(w, b), num_epochs=num_epochs).losses,\n")],
+        COMPARE - {"compare_methods"}, "batch: at epoch 1", None),
 }
 
 
 @pytest.mark.parametrize("name", MISTAKES)
 def test_mistake_loses_points_on_the_check_that_owns_it(name, grade_source):
-    replacements, owners, text = MISTAKES[name]
+    replacements, owners, text, hint = MISTAKES[name]
     result = grade_source("minibatch", mutate("minibatch", *replacements))
-    assert_mistake("minibatch", result, owners, text)
+    assert_mistake("minibatch", result, owners, text, hint=hint, name=name)
+
+
+def test_the_point_counts_named_in_messages_are_the_datas():
+    """Messages count batches from the number of points the grading process works out without torch."""
+    for item in all_items("minibatch"):
+        if item.check.target in spec.LOOPS + ("LinearData",):
+            assert spec.points_count(item.params) == len(spec.data(item.params)[0]), item.name
 
 
 # name: replacements that keep the answer correct

@@ -202,14 +202,14 @@ def test_typical_mistakes_get_partial_credit_and_their_messages_and_plots_in_the
     lost = {name for name, points in gradebook(course)[("partial", "minibatch")].items() if points == 0}
     assert {name.split("-")[1] for name in lost} == {"criterion", "train_minibatch"}  # test-forward came back
     feedback = (course / "feedback" / "partial" / "minibatch" / "minibatch.html").read_text()
-    assert "a sum instead of a mean" in feedback and "taken in order (no shuffling)" in feedback
+    assert "possibly a sum where a mean is asked" in feedback and "(no shuffling), batch_size points each" in feedback
     assert feedback.count("data:image/png;base64,") >= 3  # each batch size's histories, drawn
     assert "### BEGIN HIDDEN TESTS" not in feedback and "[hidden 1]&#39;)" not in feedback
 
 
 def test_the_hint_in_the_feedback_wraps_at_the_page_edge(course):
     html = (course / "feedback" / "partial" / "minibatch" / "minibatch.html").read_text()
-    for hint in ("taken in order (no shuffling)", "a sum instead of a mean"):
+    for hint in ("(no shuffling), batch_size points each", "possibly a sum where a mean is asked"):
         assert_wraps(html, hint)
 
 

@@ -3,9 +3,7 @@ correct styles get full marks."""
 import numpy as np
 import pytest
 
-from conftest import assert_mistake, assert_style, load_reference, mutate
-from grader import paths
-from grader.spec import load_hidden
+from conftest import all_items, assert_mistake, assert_style, every, load_reference, mutate
 from grader.specs import numpy_by_hand as spec
 
 
@@ -80,7 +78,7 @@ def test_the_no_bias_fit_finds_the_slope_of_lab_004():
 
 def test_the_split_cases_have_distinct_points_and_whole_training_sizes():
     """The probe finds training points in x by value, and int() and round() agree on each case's training size."""
-    for p in [spec.DATA, *(dict(spec.DATA, **case.params) for case in load_hidden(paths.HIDDEN, "numpy_by_hand")["train_val_split"])]:
+    for p in [item.params for item in all_items("numpy_by_hand") if item.check.name == "train_val_split"]:
         x = spec.data(p)[0]
         assert len(np.unique(x)) == len(x)
         n_train = p["n"] * p["train_fraction"]
@@ -106,109 +104,131 @@ SPLIT_BODY = """    idx = np.arange(len(x))
 """
 
 
-def cases(name, *labels):
-    """Check names, e.g. cases("train", "", "hidden 1") -> {"train", "train [hidden 1]"}."""
-    return {f"{name} [{label}]" if label else name for label in labels}
+def items(check):
+    return every("numpy_by_hand", check)
 
 
-SPLIT = cases("train_val_split", "", "hidden 1", "hidden 2")
-GRADIENTS = cases("gradients", "", "hidden 1")
-UPDATE = cases("update", "", "hidden 1")
-TRAIN = cases("train", "", "hidden 1")
-VALIDATE = cases("train_and_validate", "", "hidden 1")
-NO_BIAS = cases("train_no_bias", "", "hidden 1", "hidden 2")
+SPLIT, GRADIENTS, UPDATE = items("train_val_split"), items("gradients"), items("update")
+TRAIN, VALIDATE, NO_BIAS = items("train"), items("train_and_validate"), items("train_no_bias")
+NO_BIAS_ARRAY = NO_BIAS_LOOP.replace("history.append(float(a))", "history.append(a)").replace(
+    "a = a - lr * gradient", "a -= lr * gradient")
 
-# name: (replacements, the checks that must fail (and only those), text the first message must hold)
+# name: (replacements, the checks that must fail (and only those), text the first message must hold, its hint)
 MISTAKES = {
     "split not shuffled": (
-        [("    rng.shuffle(idx)\n", "")], SPLIT, "train_idx: at training point 0: expected 76, got 0"),
+        [("    rng.shuffle(idx)\n", "")], SPLIT, "train_idx: at training point 0: expected 76, got 0",
+        "the training points come in their original order: shuffle the indices with rng first"),
     "split shuffled by a fresh RandomState(42)": (
-        [("rng.shuffle(idx)", "np.random.RandomState(42).shuffle(idx)")], SPLIT, "train_idx: at training point 0"),
+        [("rng.shuffle(idx)", "np.random.RandomState(42).shuffle(idx)")], SPLIT, "train_idx: at training point 0",
+        "rng did not change: shuffle with the rng passed in"),
     "split shuffled by the global np.random": (
-        [("rng.shuffle(idx)", "np.random.shuffle(idx)")], SPLIT, "train_idx: at training point 0"),
+        [("rng.shuffle(idx)", "np.random.shuffle(idx)")], SPLIT, "train_idx: at training point 0",
+        "rng did not change: shuffle with the rng passed in"),
     "train fraction hard-coded to 0.8": (
         [("int(len(x) * train_fraction)", "int(len(x) * 0.8)")], SPLIT - {"train_val_split"},
-        "48 training points instead of 45"),
+        "32 training points instead of 30", "keep the first int(n * train_fraction) shuffled indices"),
     "train and validation swapped": (
         [("idx[:n_train], idx[n_train:]", "idx[-n_train:], idx[:-n_train]")], SPLIT,
-        "train_idx: at training point 0"),
+        "train_idx: at training point 0", None),
     "x and y shuffled separately": (
         [(SPLIT_BODY, "    x, y = x.copy(), y.copy()\n    rng.shuffle(x)\n    rng.shuffle(y)\n"
                       "    n_train = int(len(x) * train_fraction)\n"
                       "    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]\n")],
-        SPLIT, "y_train: at index 0, 0"),
+        SPLIT, "y_train: at index 0, 0", None),
     "b and w swapped in predict": (
-        [("return b + w * x", "return w + b * x")], cases("predict", "", "hidden 1"), "y_hat: at index 0, 0"),
+        [("return b + w * x", "return w + b * x")], items("predict"), "y_hat: at index 0, 0", None),
+    "predict without the bias": (
+        [("return b + w * x", "return w * x")], items("predict"), "y_hat: at index 0, 0",
+        "every prediction is off by the same"),
     "mse as a sum": (
-        [("return (error ** 2).mean()", "return (error ** 2).sum()")], cases("mse", "", "hidden 1"),
-        "a constant factor of 80: a sum instead of a mean"),
+        [("return (error ** 2).mean()", "return (error ** 2).sum()")], items("mse"),
+        "loss: at (b, w) = (0.496714, -0.138264): expected 2.74216, got 219.373",
+        "the expected value: possibly a sum where a mean is asked"),
     "mse of the absolute errors": (
-        [("return (error ** 2).mean()", "return np.abs(error).mean()")], cases("mse", "", "hidden 1"),
-        "loss: at (b, w) = (0.496714, -0.138264): expected 2.74216, got"),
+        [("return (error ** 2).mean()", "return np.abs(error).mean()")], items("mse"),
+        "loss: at (b, w) = (0.496714, -0.138264): expected 2.74216, got", None),
     "gradients without the factor 2": (
         [("    b_grad = 2 * error.mean()\n    w_grad = 2 * (x * error).mean()\n",
           "    b_grad = error.mean()\n    w_grad = (x * error).mean()\n")],
-        GRADIENTS, "a constant factor of 0.5: is the 2 of the derivative missing"),
+        GRADIENTS, "0.5x the expected value", "is the 2 of the derivative missing"),
     "w_grad without the x": (
         [("w_grad = 2 * (x * error).mean()", "w_grad = 2 * error.mean()")], GRADIENTS,
-        "w_grad: at (b, w) = (0.496714, -0.138264): expected -1.83375, got -3.04481"),
+        "w_grad: at (b, w) = (0.496714, -0.138264): expected -1.83375, got -3.04481",
+        "w_grad is what b_grad should be: is each error multiplied by its x"),
     "b_grad as a sum": (
-        [("b_grad = 2 * error.mean()", "b_grad = 2 * error.sum()")], GRADIENTS, "a constant factor of 80"),
+        [("b_grad = 2 * error.mean()", "b_grad = 2 * error.sum()")], GRADIENTS, "80x the expected value",
+        "is the 2 of the derivative missing (0.5), or a sum taken instead of a mean"),
     "error as y - y_hat": (
         [("error = y_hat - y\n    b_grad", "error = y - y_hat\n    b_grad")], GRADIENTS,
+        "b_grad: at (b, w) = (0.496714, -0.138264): expected -3.04481, got 3.04481",
         "the opposite sign: error is y_hat - y"),
     "update goes up the gradient": (
         [("return b - lr * b_grad, w - lr * w_grad", "return b + lr * b_grad, w + lr * w_grad")], UPDATE,
-        "update: b expected 0.304481, got -0.304481; w expected 0.183375, got -0.183375. Hint: the update goes up"),
+        "update: b expected 0.304481, got -0.304481; w expected 0.183375, got -0.183375",
+        "the update goes up the gradient"),
     "b never updated": (
-        [("return b - lr * b_grad, w - lr * w_grad", "return b, w - lr * w_grad")], UPDATE, "b does not change"),
+        [("return b - lr * b_grad, w - lr * w_grad", "return b, w - lr * w_grad")], UPDATE,
+        "update: b expected 0.304481, got 0", "b does not change"),
     "lr 0.01 in update": (
         [("return b - lr * b_grad, w - lr * w_grad", "return b - 0.01 * b_grad, w - 0.01 * w_grad")], UPDATE,
-        "0.1x the expected change: check the learning rate"),
+        "0.1x the expected change", "the expected change: check the learning rate"),
+    "lr ignored in update: the lab's 0.1 written in": (
+        [("return b - lr * b_grad, w - lr * w_grad", "return b - 0.1 * b_grad, w - 0.1 * w_grad")],
+        UPDATE - {"update"}, "update: b expected -0.1, got -0.2", "2x the expected change: check the learning rate"),
+    "b updated with w's gradient": (
+        [("return b - lr * b_grad, w - lr * w_grad", "return b - lr * w_grad, w - lr * w_grad")], UPDATE,
+        "update: b expected 0.304481, got 0.183375", "is b updated with w's gradient?"),
     "loss recorded after the update": (
         [(TRAIN_LOOP, "        y_hat = predict(x, b, w)\n        b_grad, w_grad = gradients(x, y, y_hat)\n"
                       "        b, w = update(b, w, b_grad, w_grad, lr)\n"
                       "        losses.append(float(mse(predict(x, b, w), y)))\n")],
-        TRAIN, "losses: at epoch 0: expected 2.74216, got 1.63493. Hint: the loss looks recorded one update late"),
-    "one epoch too few": (
-        [("for epoch in range(num_epochs):", "for epoch in range(num_epochs - 1):")], TRAIN,
-        "99 losses recorded instead of 100"),
+        TRAIN, "losses: at epoch 0: expected 2.74216, got 1.63493", "the loss looks recorded one update late"),
+    "epochs counted from 1": (
+        [("for epoch in range(num_epochs):", "for epoch in range(1, num_epochs):")], TRAIN,
+        "losses: expected 100 entries (epoch 0 to epoch 99), got 99", "losses recorded instead of"),
     "gradient ascent written out in train": (
         [("b, w = update(b, w, b_grad, w_grad, lr)", "b, w = b + lr * b_grad, w + lr * w_grad")], TRAIN,
-        "losses: at epoch 1: expected 1.63493, got 4.16164. Hint: the loss grows instead of falling"),
+        "losses: at epoch 1: expected 1.63493, got 4.16164", "the loss grows instead of falling"),
+    "lr ignored in train: the lab's 0.1 written in": (
+        [("b, w = update(b, w, b_grad, w_grad, lr)", "b, w = update(b, w, b_grad, w_grad, 0.1)")],
+        TRAIN - {"train"}, "losses: at epoch 1", "the first loss matches but the next ones do not"),
     "validation loss on the training points": (
         [("mse(predict(x_val, b, w), y_val)", "mse(predict(x_train, b, w), y_train)")], VALIDATE,
-        "val_loss: expected 0.0122848, got 0.0176799"),
+        "val_loss: expected 0.0122848, got 0.0176799", None),
     "validation loss of the starting (b, w)": (
         [("b, w, losses = train(x_train", "b_end, w_end, losses = train(x_train"),
          ("return b, w, losses, val_loss", "return b_end, w_end, losses, val_loss")], VALIDATE,
-        "val_loss: expected 0.0122848, got 2.36804"),
+        "val_loss: expected 0.0122848, got 2.36804", None),
     "trained on all the points": (
         [("train(x_train, y_train, b, w, lr, num_epochs)", "train(x, y, b, w, lr, num_epochs)")], VALIDATE,
-        "losses: at epoch 0: expected 2.74216, got"),
+        "losses: at epoch 0: expected 2.74216, got", "possibly trained on other points than the split's"),
     "no-bias gradient with the wrong sign": (
         [("np.sum(x * (y_hat - y))", "np.sum(x * (y - y_hat))")], NO_BIAS,
-        "Hint: the first update goes the wrong way"),
+        "history: at iteration 1: a expected 0.4796, got 0.0204", "the first update goes the wrong way"),
     "no-bias gradient without 1/N": (
         [("gradient = (2 / N) * np.sum", "gradient = 2 * np.sum")], NO_BIAS,
-        "history: at iteration 1: expected 0.4796, got 1.398. Hint: the first update is 5x the expected size"),
+        "history: at iteration 1: a expected 0.4796, got 1.398", "the expected size: check lr and the 2/N"),
     "no-bias loss without 1/N": (
         [("float(np.sum((y_hat - y) ** 2) / N)", "float(np.sum((y_hat - y) ** 2))")], NO_BIAS,
-        "a constant factor of 5: a sum instead of a mean?"),
+        "losses: at iteration 0: expected 200.9, got 1004.5", "possibly a sum where a mean is asked"),
     "no-bias a recorded after the update": (
         [(NO_BIAS_LOOP, NO_BIAS_LOOP.replace("        history.append(float(a))\n", "")
-          + "        history.append(float(a))\n")], NO_BIAS, "the history looks one update late"),
+          + "        history.append(float(a))\n")], NO_BIAS, "history: at iteration 0: a expected 0.25, got 0.4796",
+        "the history looks one update late"),
+    "no-bias a as an array, recorded live": (
+        [("    N = len(x)\n", "    N = len(x)\n    a = np.array([a])\n"), (NO_BIAS_LOOP, NO_BIAS_ARRAY)], NO_BIAS,
+        "history: at iteration 0: a expected 0.25, got 2", "possibly the same tensor (or array) appended each time"),
     "100 iterations hard-coded": (
         [("for i in range(num_iterations):", "for i in range(100):")], NO_BIAS - {"train_no_bias"},
-        "100 losses recorded instead of 40: check the number of iterations"),
+        "100 losses recorded instead of 30", "one per iteration, num_iterations of them"),
 }
 
 
 @pytest.mark.parametrize("name", MISTAKES)
 def test_mistake_loses_points_on_the_check_that_owns_it(name, grade_source):
-    replacements, owners, text = MISTAKES[name]
+    replacements, owners, text, hint = MISTAKES[name]
     result = grade_source("numpy_by_hand", mutate("numpy_by_hand", *replacements))
-    assert_mistake("numpy_by_hand", result, owners, text)
+    assert_mistake("numpy_by_hand", result, owners, text, hint=hint, name=name)
 
 
 # name: replacements that keep the answer correct

@@ -45,9 +45,9 @@ def test_check_plots_writes_a_png_per_failed_history_and_says_where(tmp_path):
     done = subprocess.run([*run, "--plots", str(tmp_path / "plots")], cwd=paths.ROOT, capture_output=True,
                           text=True, timeout=300)
     written = sorted(p.name for p in (tmp_path / "plots").iterdir())
-    assert written == [f"minibatch.train_minibatch_batch_size={n}.png" for n in (10, 20, 5)]
+    assert written == [f"minibatch.train_minibatch_batch_size={n}.png" for n in ("10", "20", "25_lr=0.05", "5")]
     assert all((tmp_path / "plots" / name).read_bytes().startswith(PNG) for name in written)
-    assert f"3 plots of the histories that went wrong in {tmp_path / 'plots'}/" in done.stdout
+    assert f"4 plots of the histories that went wrong in {tmp_path / 'plots'}/" in done.stdout
 
 
 def test_nothing_is_drawn_for_a_perfect_submission(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn, optim
 
-from conftest import all_items, assert_mistake, assert_style, failed, load_reference, mutate
+from conftest import all_items, assert_mistake, assert_style, every, failed, load_reference, mutate
 from grader import paths
 from grader.specs import exercise
 from grader.specs import pytorch_way as spec
@@ -19,16 +19,10 @@ UPDATE = ("            optimizer.zero_grad()\n"
           "            loss.backward()\n"
           "            optimizer.step()\n")
 
-LINEAR = {"LinearRegression [input_size=1, output_size=1]", "LinearRegression [input_size=3, output_size=1]",
-          "LinearRegression [hidden 1]"}
-STARTS = {"LinearRegression init", "LinearRegression init [hidden 1]"}
-SETS = {"set_parameters", "set_parameters [hidden 1]"}
-LOADERS = {"make_loader [batch_size=1]", "make_loader [batch_size=10]", "make_loader [hidden 1]",
-           "make_loader [hidden 2]"}
-TRAINS = {"train_model", "train_model [hidden 1]", "train_model [hidden 2]"}
-FITS = {"fit [lr=0.01, batch_size=1]", "fit [lr=0.1, batch_size=1]", "fit [lr=0.01, batch_size=10]",
-        "fit [hidden 1]", "fit [hidden 2]"}
-NOT_BATCH_1 = {"fit [lr=0.01, batch_size=10]", "fit [hidden 1]", "fit [hidden 2]"}
+LINEAR, STARTS, SETS, LOADERS, TRAINS, FITS = (every("pytorch_way", check) for check in (
+    "LinearRegression", "LinearRegression init", "set_parameters", "make_loader", "train_model", "fit"))
+NOT_BATCH_1 = {"fit [lr=0.05, batch_size=25]", "fit [hidden 1]", "fit [hidden 2]"}
+SHORT_BATCHES = {"make_loader [batch_size=25]", "make_loader [hidden 1]", "make_loader [hidden 2]"}
 
 
 def test_the_reference_reproduces_the_lab_figures():
@@ -83,7 +77,7 @@ def target_of(replacements):
 
 
 def check_target(item_name):
-    return next(c.target for c in exercise("pytorch_way").checks if item_name.split(" [")[0] == c.name)
+    return next(item.check.target for item in all_items("pytorch_way") if item.name == item_name)
 
 
 @pytest.fixture(scope="module")
@@ -118,94 +112,110 @@ def replacements_of(name):
     return MISTAKES[name][0] if name in MISTAKES else STYLES[name]
 
 
-# name: (replacements, the checks that must fail (and only those), text the first message must hold)
+# name: (replacements, the checks that must fail (and only those), text the first message must hold, its hint)
 MISTAKES = {
     "nn.Linear(1, 1) whatever the sizes": (
         [("        self.linear = nn.Linear(input_size, output_size)\n", "        self.linear = nn.Linear(1, 1)\n")],
-        (LINEAR - {"LinearRegression [input_size=1, output_size=1]"}) | {"LinearRegression init [hidden 1]"},
-        "shapes: expected [[1, 3], [1]], got [[1, 1], [1]]"),
+        (LINEAR - {"LinearRegression [input_size=1, output_size=1]"})
+        | {"LinearRegression init [input_size=3]", "LinearRegression init [hidden 1]"},
+        "shapes: expected [[1, 3], [1]], got [[1, 1], [1]]", "make self.linear an nn.Linear(input_size, output_size)"),
     "forward without the bias": (
         [("        return self.linear(x)\n", "        return x @ self.linear.weight.T\n")],
-        LINEAR, "no gradient reaches the bias"),
+        LINEAR, "bias_grad: expected 10, got 0", "no gradient reaches the bias"),
     "forward detached": (
         [("        return self.linear(x)\n", "        return self.linear(x).detach()\n")],
-        LINEAR, "weight_grad: y_hat does not depend on self.linear's parameters"),
+        LINEAR, "weight_grad: y_hat does not depend on self.linear's parameters",
+        "compute it from them, without .detach() or torch.no_grad()"),
     "weights zeroed at the start": (
         [(INIT, INIT + "        nn.init.zeros_(self.linear.weight)\n        nn.init.zeros_(self.linear.bias)\n")],
-        STARTS, "weight: expected 0.363599, got 0. Hint: the weight starts at zero"),
+        STARTS, "weight: expected 0.363599, got 0", "the weight starts at zero"),
     "an extra layer made first": (
         [(INIT, "        super().__init__()\n        self.hidden = nn.Linear(input_size, output_size)\n"
                 "        self.linear = nn.Linear(input_size, output_size)\n")],
-        STARTS, "weight: expected 0.363599, got"),
+        STARTS, "weight: expected 0.363599, got", None),
     "the weight set on a local": (
         [(SET, "    weight, bias = model.linear.weight, model.linear.bias\n"
                "    weight = torch.tensor([[w]])\n    bias = torch.tensor([b])\n")],
-        SETS, "weight: expected -15, got 0.515263"),
+        SETS, "weight: expected -15, got 0.515263", "the call left a parameter as it was"),
+    "state_dict entries replaced": (
+        [(SET, '    model.state_dict()["linear.weight"] = torch.tensor([[float(w)]])\n'
+               '    model.state_dict()["linear.bias"] = torch.tensor([float(b)])\n')],
+        SETS, "weight: expected -15, got 0.515263", "model.state_dict()[key] = tensor only replaces the dict's entry"),
+    "w and b the wrong way round": (
+        [(SET, '    model.state_dict()["linear.weight"][0] = b\n    model.state_dict()["linear.bias"][0] = w\n')],
+        SETS, "weight: expected -15, got -10", "the weight holds what the bias should: are w and b swapped?"),
     "new Parameters instead of in place": (
         [(SET, "    model.linear.weight = nn.Parameter(torch.tensor([[float(w)]]))\n"
                "    model.linear.bias = nn.Parameter(torch.tensor([float(b)]))\n")],
-        SETS, "the optimizer no longer moves the model"),
+        SETS, "update: w expected 0.951938, got 0", "the optimizer no longer moves the model"),
     "the bias left unset": (
         [('    model.state_dict()["linear.bias"][0] = b\n', "")],
-        SETS, "bias: expected -10, got"),
+        SETS, "bias: expected -10, got", "the call left a parameter as it was"),
     "shuffled batches": (
         [(LOADER, "    return DataLoader(dataset=dataset, batch_size=batch_size, shuffle=True)\n")],
-        LOADERS, "points: at point 0 (batch 0): x expected -3, got"),
+        LOADERS, "points: at point 0 (batch 0): x expected -3, got", "the right points in another order"),
     "batch size ignored in make_loader": (
         [(LOADER, "    return DataLoader(dataset=dataset)\n")],
-        LOADERS - {"make_loader [batch_size=1]"}, "sizes: expected 6 entries (batch 0 to batch 5), got 60"),
+        LOADERS - {"make_loader [batch_size=1]"}, "sizes: expected 6 entries (batch 0 to batch 5), got 60",
+        "batches instead of"),
     "the last partial batch dropped": (
         [(LOADER, "    return DataLoader(dataset=dataset, batch_size=batch_size, drop_last=True)\n")],
-        {"make_loader [hidden 1]", "make_loader [hidden 2]"}, "keep the last, smaller batch"),
+        SHORT_BATCHES, "sizes: expected 3 entries (batch 0 to batch 2), got 2", "keep it (no drop_last)"),
     "a loader that runs out after one pass": (
         [(LOADER, "    return iter(DataLoader(dataset=dataset, batch_size=batch_size))\n")],
-        LOADERS, "next_epoch: the loader gave no batches the second time"),
+        LOADERS, "next_epoch: the loader gave no batches the second time",
+        "return a DataLoader, which can be looped over once per epoch"),
     "optimizer.zero_grad() forgotten": (
         [("            optimizer.zero_grad()\n", "")],
-        TRAINS, "call optimizer.zero_grad() every iteration"),
+        TRAINS, "params: at epoch 0, batch 2 (update 2)", "call optimizer.zero_grad() every iteration"),
     "optimizer.step() before loss.backward()": (
         [(UPDATE, "            optimizer.zero_grad()\n            optimizer.step()\n            loss.backward()\n")],
-        TRAINS, "w never changes: does optimizer.step() come after loss.backward()?"),
+        TRAINS, "params: at epoch 0, batch 1 (update 1): w expected -12.6508, got -15",
+        "w never changes: does optimizer.step() come after loss.backward()?"),
     "optimizer.step() first": (
         [(UPDATE, "            optimizer.step()\n            optimizer.zero_grad()\n            loss.backward()\n")],
-        TRAINS, "the first update is 0x the expected size"),
+        TRAINS, "params: at epoch 0, batch 1 (update 1)", "does loss.backward() come right before optimizer.step()?"),
     "loss recorded after the step": (
         [("            losses.append(loss.item())\n", ""),
          ("            optimizer.step()\n", "            optimizer.step()\n"
                                           "            losses.append(criterion(model(X), y).item())\n")],
-        TRAINS, "losses: at epoch 0, batch 0 (update 0): expected 1532.92, got"),
-    "11 epochs": (
+        TRAINS, "losses: at epoch 0, batch 0 (update 0): expected 1532.92, got", None),
+    "one epoch more": (
         [("for epoch in range(num_epochs):", "for epoch in range(num_epochs + 1):")],
-        TRAINS, "240 losses instead of 180"),
+        TRAINS, "losses: expected 180 entries", "epochs of updates instead of"),
     "an optimizer of its own in train_model": (
         [("    losses = []\n", "    losses = []\n    optimizer = optim.SGD(model.parameters(), lr=0.01)\n")],
-        TRAINS, "params: optimizer.step() was never called on the optimizer passed in"),
+        TRAINS, "params: optimizer.step() was never called on the optimizer passed in",
+        "step the optimizer you are given"),
     "lr fixed at 0.01 in fit": (
         [("optim.SGD(model.parameters(), lr=lr)", "optim.SGD(model.parameters(), lr=0.01)")],
-        {"fit [lr=0.1, batch_size=1]", "fit [hidden 1]", "fit [hidden 2]"}, "give optim.SGD the lr asked for"),
+        FITS - {"fit [lr=0.01, batch_size=1]"}, "losses: at epoch 0, batch 1 (update 1)",
+        "possibly optim.SGD does not get the lr asked for"),
     "batch size ignored in fit": (
         [("make_loader(dataset, batch_size), num_epochs)", "make_loader(dataset, 1), num_epochs)")],
-        NOT_BATCH_1, "600 losses instead of 60: pass num_epochs to train_model and batch_size to make_loader"),
+        NOT_BATCH_1, "losses: expected 12 entries", "per epoch instead of"),
     "10 epochs whatever num_epochs in fit": (
         [("make_loader(dataset, batch_size), num_epochs)", "make_loader(dataset, batch_size), 10)")],
-        {"fit [lr=0.1, batch_size=1]", "fit [hidden 1]", "fit [hidden 2]"}, "600 losses instead of 180"),
+        FITS - {"fit [lr=0.01, batch_size=1]"}, "losses: expected 180 entries", "epochs of updates instead of"),
     "a summed loss in fit": (
         [("criterion = nn.MSELoss()", "criterion = nn.MSELoss(reduction='sum')")],
-        NOT_BATCH_1, "losses: at epoch 0, batch 0 (update 0): expected 1037.83, got 10378.3"),
+        NOT_BATCH_1, "losses: at epoch 0, batch 0 (update 0): expected 527.295, got 13182.4",
+        "or the criterion is not nn.MSELoss()"),
     "set_parameters forgotten in fit": (
         [("    set_parameters(model, w, b)\n", "")],
-        FITS, "losses: at epoch 0, batch 0 (update 0): expected 1532.92, got"),
+        FITS, "losses: at epoch 0, batch 0 (update 0): expected 1532.92, got",
+        "possibly the model does not start from (w, b)"),
 }
 
 
 @pytest.mark.parametrize("name", MISTAKES)
 def test_mistake_loses_points_on_the_check_that_owns_it(name, graded):
-    replacements, owners, text = MISTAKES[name]
+    replacements, owners, text, hint = MISTAKES[name]
     result, together = graded(name)
     target = target_of(replacements)
     assert {check_target(owner) for owner in owners} == {target}
     assert {c for c in failed(result) if check_target(c) == target} == owners
-    assert_mistake("pytorch_way", result, owners, text,
+    assert_mistake("pytorch_way", result, owners, text, hint=hint, name=name,
                    failing=set().union(*(MISTAKES[other][1] for other in together)))  # nothing else fails
 
 

@@ -7,15 +7,11 @@ lab's own formula, (y - w*x + b), gives other numbers: the surface mirrored in b
 import numpy as np
 import pytest
 
-from conftest import assert_mistake, assert_style, load_reference, mutate
+from conftest import assert_mistake, assert_style, every, load_reference, mutate
 
-SURFACE = {"loss_surface", "loss_surface [hidden 1]", "loss_surface [hidden 2]"}
-PLOT_SURFACE = {"plot_surface", "plot_surface [hidden 1]"}
-SURFACE_LABELS = {"plot_surface labels", "plot_surface labels [hidden 1]"}
-PATH = {"plot_path", "plot_path [hidden 1]", "plot_path [hidden 2]"}
-PATH_LABELS = {"plot_path labels", "plot_path labels [hidden 1]"}
-LINES = {"plot_loss_histories", "plot_loss_histories [hidden 1]", "plot_loss_histories [hidden 2]"}
-LINE_LABELS = {"plot_loss_histories labels", "plot_loss_histories labels [hidden 1]"}
+SURFACE, PLOT_SURFACE, SURFACE_LABELS, PATH, PATH_LABELS, LINES, LINE_LABELS = (every("seeing", check) for check in (
+    "loss_surface", "plot_surface", "plot_surface labels", "plot_path", "plot_path labels", "plot_loss_histories",
+    "plot_loss_histories labels"))
 
 GRID = "W, B = np.meshgrid(np.linspace(-w_range, w_range, n_samples), np.linspace(-b_range, b_range, n_samples))"
 COST = "Z = np.mean((y - y_hat) ** 2, axis=-1)"
@@ -49,111 +45,135 @@ HISTORIES_BODY = """    fig, ax = plt.subplots()
     return fig
 """
 
-# name: (replacements, the checks that must fail (and only those), text the first message must hold)
+# name: (replacements, the checks that must fail (and only those), text the first message must hold, its hint)
 MISTAKES = {
     "the lab's sign slip, y - w*x + b": (
         [(COST, "Z = np.mean((y - W[..., None] * x + B[..., None]) ** 2, axis=-1)")],
-        SURFACE, "Z is the right surface mirrored"),
+        SURFACE, "Z is the right surface mirrored",
+        'Z is the right surface mirrored'),
     "meshgrid with indexing='ij' (W, B, Z transposed)": (
         [(GRID, GRID[:-1] + ", indexing='ij')")],
-        SURFACE, "W: at index 0, 1: expected -13.9655, got -15 (870 of 900 values differ). "
-                 "Hint: the grid is transposed"),
+        SURFACE, "W: at index 0, 1: expected -13.9655, got -15 (870 of 900 values differ)",
+        'the grid is transposed'),
     "w_range and b_range swapped in the meshgrid": (
         [(GRID, "W, B = np.meshgrid(np.linspace(-b_range, b_range, n_samples), "
                 "np.linspace(-w_range, w_range, n_samples))")],
         SURFACE - {"loss_surface [hidden 2]"},  # hidden 2 has w_range == b_range: the same grid
-        "0.8667x the expected grid: are w_range and b_range (or the meshgrid arguments) swapped?"),
+        "W: at index 0, 0: expected -15, got -13",
+        'are w_range and b_range (or the meshgrid arguments) swapped?'),
     "sum instead of mean": (
         [(COST, "Z = np.sum((y - y_hat) ** 2, axis=-1)")],
-        SURFACE, "a constant factor of 60: a sum instead of a mean?"),
+        SURFACE, "Z: at index 0, 0: expected 893.341, got 53600.4",
+        'possibly a sum where a mean is asked'),
     "grid size hard-coded to 30, as in the lab": (
         [(GRID, GRID.replace("n_samples)", "30)"))],
-        SURFACE - {"loss_surface"}, "expected shape (21, 21), got (30, 30)"),
+        SURFACE - {"loss_surface"}, "expected shape (12, 12), got (30, 30)",
+        'n_samples values along each axis'),
     "contour drawn as contour(B, W, Z)": (
         [(CONTOUR_VIEW, CONTOUR_VIEW.replace("ax.contour(W, B, Z)", "ax.contour(B, W, Z)"))],
-        PLOT_SURFACE, "contour: w min expected -15, got -13"),
+        PLOT_SURFACE, "contour: w min expected -15, got -13",
+        'w goes on the x axis, b on the y axis (contour(W, B, Z))'),
     "contour(B, W, Z) in plot_surface, which plot_path reuses": (  # plot_path runs with the reference's
         [(CONTOUR_VIEW, CONTOUR_VIEW.replace("ax.contour(W, B, Z)", "ax.contour(B, W, Z)")),
          (PATH_BODY, "    fig = plot_surface(W, B, Z)\n    w, b = zip(*params)\n    fig.axes[1].plot(w, b, 'rx')\n"
                      "    return fig\n")],
-        PLOT_SURFACE, "contour: w min expected -15, got -13"),
+        PLOT_SURFACE, "contour: w min expected -15, got -13",
+        'w goes on the x axis, b on the y axis'),
     "no 3D view": (
         [(VIEW_3D, "")],
-        PLOT_SURFACE | SURFACE_LABELS, "surface: no 3D axes in the figure"),
+        PLOT_SURFACE | SURFACE_LABELS, "surface: no 3D axes in the figure",
+        "draw the surface on fig.add_subplot(1, 2, 1, projection='3d')"),
     "surface views without axis labels": (
         [(VIEW_3D, VIEW_3D.replace(', xlabel="w", ylabel="b"', "")),
          (CONTOUR_VIEW, CONTOUR_VIEW.replace(', xlabel="w", ylabel="b"', ""))],
-        SURFACE_LABELS, "axis labels: expected ['w', 'b'], got ['', '']"),
+        SURFACE_LABELS, "axis labels: expected ['w', 'b'], got ['', '']",
+        'label the x axis w and the y axis b'),
     "path drawn as (b, w)": (
         [("w, b = np.asarray(params, dtype=np.float64).T", "b, w = np.asarray(params, dtype=np.float64).T")],
-        PATH, "path: at iteration 0: w expected -15, got -10; b expected -10, got -15. "
-              "Hint: the points look mirrored: drawn as (b, w)"),
+        PATH, "path: at iteration 0: w expected -15, got -10; b expected -10, got -15",
+        'the points are drawn as (b, w)'),
     "path drawn without its first point": (
         [('ax.plot(w, b, "rx-")', 'ax.plot(w[1:], b[1:], "rx-")')],
-        PATH, "path: expected 10 entries (iteration 0 to iteration 9), got 9"),
+        PATH, "path: expected 10 entries (iteration 0 to iteration 9), got 9",
+        'the path starts at its second point'),
     "path without the contour map": (
         [(PATH_BODY, PATH_BODY.replace("    ax.contour(W, B, Z)\n", ""))],
-        PATH, "contour: no contour map in the figure"),
+        PATH, "contour: no contour map in the figure",
+        'draw one with ax.contour(W, B, Z)'),
     "path without axis labels": (
         [(PATH_BODY, PATH_BODY.replace(', xlabel="w", ylabel="b"', ""))],
-        PATH_LABELS, "axis labels: expected ['w', 'b'], got ['', '']"),
+        PATH_LABELS, "axis labels: expected ['w', 'b'], got ['', '']",
+        'label the x axis w and the y axis b'),
     "path labels swapped": (
         [(PATH_BODY, PATH_BODY.replace('xlabel="w", ylabel="b"', 'xlabel="b", ylabel="w"'))],
-        PATH_LABELS, "axis labels: expected ['w', 'b'], got ['b', 'w']"),
+        PATH_LABELS, "axis labels: expected ['w', 'b'], got ['b', 'w']",
+        'label the x axis w and the y axis b'),
     "path figure not returned": (
         [(PATH_BODY, PATH_BODY.replace("    return fig\n", ""))],
-        PATH | PATH_LABELS, "plot_path() returned None; expected the matplotlib Figure it drew"),
+        PATH | PATH_LABELS, "plot_path() returned None; expected the matplotlib Figure it drew",
+        'end with `return fig`'),
     "a method missing": (
         [("for label, losses in histories.items():", "for label, losses in list(histories.items())[:-1]:")],
-        LINES, "lines: no line for 'Mini-Batch Gradient Descent, Batch size: 20'"),
+        LINES, "lines: no line for 'Mini-Batch Gradient Descent, Batch size: 20'",
+        'draw one line per history'),
     "only the lab's four methods, hard-coded": (
         [("for label, losses in histories.items():", "for label, losses in list(histories.items())[:4]:")],
         LINES - {"plot_loss_histories [hidden 2]"},  # hidden 2 has three methods
-        "lines: no line for 'Mini-Batch Gradient Descent, Batch size: 20'"),
+        "lines: no line for 'Mini-Batch Gradient Descent, Batch size: 20'",
+        'draw one line per history, whatever their number'),
     "losses plotted from epoch 1 on": (
         [("ax.plot(losses, label=label)", "ax.plot(losses[1:], label=label)")],
-        LINES, "the line of 'Batch Gradient Descent' has 9 points; its history has 10 epochs"),
+        LINES, "the line of 'Batch Gradient Descent' has 9 points; its history has 10 epochs",
+        'draw every loss of each history'),
     "lines without labels": (
         [("ax.plot(losses, label=label)", "ax.plot(losses)")],
-        LINE_LABELS, "labels: expected ['Batch Gradient Descent', 'Stochastic Gradient Descent'"),
+        LINE_LABELS, "labels: expected ['Batch Gradient Descent', 'Stochastic Gradient Descent'",
+        "label each line with its own history's key"),
     "labels given in the wrong order": (
         [("    for label, losses in histories.items():\n        ax.plot(losses, label=label)\n",
           "    for label, losses in zip(reversed(histories), histories.values()):\n"
           "        ax.plot(losses, label=label)\n")],
-        LINE_LABELS, "got ['Mini-Batch Gradient Descent, Batch size: 20'"),
+        LINE_LABELS, "got ['Mini-Batch Gradient Descent, Batch size: 20'",
+        "label each line with its own history's key"),
     "legend made before the lines": (
         [("    ax.legend()\n", ""), ("    fig, ax = plt.subplots()\n    for label, losses",
                                     "    fig, ax = plt.subplots()\n    ax.legend()\n    for label, losses")],
         LINE_LABELS, "legend: expected ['Batch Gradient Descent', 'Stochastic Gradient Descent', "
                      "'Mini-Batch Gradient Descent, Batch size: 5', 'Mini-Batch Gradient Descent, Batch size: 10', "
-                     "'Mini-Batch Gradient Descent, Batch size: 20'], got ['', '', '', '', '']"),
+                     "'Mini-Batch Gradient Descent, Batch size: 20'], got ['', '', '', '', '']",
+        'call ax.legend() after the labelled lines are drawn'),
     "legend labels in the wrong order": (
         [("ax.plot(losses, label=label)", "ax.plot(losses)"), ("ax.legend()", "ax.legend(list(histories)[::-1])")],
         LINE_LABELS, "labels: expected ['Batch Gradient Descent', 'Stochastic Gradient Descent', "
                      "'Mini-Batch Gradient Descent, Batch size: 5', 'Mini-Batch Gradient Descent, Batch size: 10', "
                      "'Mini-Batch Gradient Descent, Batch size: 20'], got ['Mini-Batch Gradient Descent, Batch "
-                     "size: 20', 'Mini-Batch Gradient Descent, Batch size: 10'"),
+                     "size: 20', 'Mini-Batch Gradient Descent, Batch size: 10'",
+        "label each line with its own history's key"),
     "log of the losses plotted": (
         [("ax.plot(losses, label=label)", "ax.plot(np.log(losses), label=label)")],
-        LINES, "lines: at 'Batch Gradient Descent', epoch 0: expected 835.276, got 6.72776"),
+        LINES, "lines: at 'Batch Gradient Descent', epoch 0: expected 835.276, got 6.72776",
+        None),
     "no legend": (
         [("    ax.legend()\n", "")],
-        LINE_LABELS, "legend: no legend: call plt.legend() or ax.legend()"),
+        LINE_LABELS, "legend: no legend",
+        'call plt.legend() or ax.legend() after drawing the labelled lines'),
     "loss plot without axis labels": (
         [('title="Loss at the start of each epoch", xlabel="epoch", ylabel="loss"',
           'title="Loss at the start of each epoch"')],
-        LINE_LABELS, "xlabel: the x axis has no label"),
+        LINE_LABELS, "xlabel: the x axis has no label",
+        'label both axes'),
     "loss figure not returned": (
         [(HISTORIES_BODY, HISTORIES_BODY.replace("    return fig\n", ""))],
-        LINES | LINE_LABELS, "plot_loss_histories() returned None"),
+        LINES | LINE_LABELS, "plot_loss_histories() returned None",
+        'end with `return fig`'),
 }
 
 
 @pytest.mark.parametrize("name", MISTAKES)
 def test_mistake_loses_points_on_the_check_that_owns_it(name, grade_source):
-    replacements, owners, text = MISTAKES[name]
+    replacements, owners, text, hint = MISTAKES[name]
     result = grade_source("seeing", mutate("seeing", *replacements))
-    assert_mistake("seeing", result, owners, text)
+    assert_mistake("seeing", result, owners, text, hint=hint, name=name)
 
 
 # name: replacements that keep the answer correct

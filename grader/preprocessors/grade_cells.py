@@ -38,8 +38,9 @@ class GradeCells(NbGraderPreprocessor):
     with an error (the course's notebooks are out of date).
     """
 
-    course = Unicode("", help="The grader's course: a folder with exercises/, reference/ and hidden/ "
-                              "(default: the one the grader package sits in)").tag(config=True)
+    course = Unicode("", help="The grader's course: a folder with exercises/, reference/ and hidden/ (default: "
+                              "$GDGRADER_COURSE, else the first course from nbgrader's folder upwards, else the "
+                              "one the grader is installed with)").tag(config=True)
     seconds_per_check = Float(DEFAULT.seconds_per_check, help="Wall-clock seconds one check may take").tag(config=True)
     seconds_per_submission = Float(DEFAULT.seconds_per_submission,
                                    help="Wall-clock seconds one notebook may take").tag(config=True)
@@ -69,7 +70,7 @@ class GradeCells(NbGraderPreprocessor):
         """The grader for this course and these limits, started once per process."""
         limits = Limits(seconds_per_check=self.seconds_per_check, seconds_per_submission=self.seconds_per_submission,
                         memory_mb=self.memory_mb)
-        course = paths.Course(Path(self.course).resolve()) if self.course else paths.DEFAULT
+        course = paths.find(self.course or None)  # nbgrader runs this from its course folder
         key = (course, limits, self.jobs)
         if key not in _graders:
             self.log.info("Starting the grader: the reference's results on every case")

@@ -1,9 +1,8 @@
 """Checks for exercises/autograd.py: one weight three ways, NumPy, autograd, nn.Linear and optim (lab 004)."""
-import numpy as np
-
-from ..plain import Unconvertible, describe, to_plain
-from ..probes import Missing, ProbeError, unpack
-from ..spec import Check, Exercise, Lazy, Output, per_iteration
+from .. import hints
+from ..plain import describe
+from ..probes import Missing, ProbeError, column, explained, first_line, number, numbers, unpack
+from ..spec import FLOAT32, FLOAT32_TRAINING, Check, Exercise, Lazy, Output, per_iteration, public, settings
 
 torch = Lazy("torch")
 
@@ -37,62 +36,10 @@ def compare_args(p):
 
 # Reading what a training loop returns: one number per entry, whatever its type.
 
-def numbers(value, what):
-    """A list of numbers from a list of floats or of one-number tensors (0-dim, (1,), (1, 1)), or a Missing."""
-    if isinstance(value, Missing):
-        return value
-    try:
-        plain = to_plain(value)
-    except Unconvertible as exc:
-        return Missing(f"could not read {what} as numbers: got {exc}")
-    if not isinstance(plain, list):
-        return Missing(f"expected {what} as a list with one number per iteration, got one number")
-    entries = []
-    for i, entry in enumerate(plain):
-        flat = np.asarray(entry, dtype=object).reshape(-1)
-        if flat.size != 1 or isinstance(flat[0], list):
-            return Missing(f"entry {i} of {what} is not one number")
-        entries.append(float(flat[0]))
-    return np.asarray(entries, dtype=np.float64)
-
-
-def number(value, what):
-    """One number from a float or a one-number tensor, or a Missing."""
-    if isinstance(value, Missing):
-        return value
-    try:
-        flat = np.asarray(to_plain(value), dtype=np.float64).reshape(-1)
-    except (Unconvertible, ValueError) as exc:
-        return Missing(f"could not read {what} as one number: got {exc}")
-    return float(flat[0]) if flat.size == 1 else Missing(f"expected {what} as one number, got {flat.size} numbers")
-
-
 def read_fit(result, what):
     fit = unpack(result, FIT, what)
-    history = numbers(fit["history"], "the history")
-    return {"a": number(fit["a"], "the final a"), "losses": numbers(fit["losses"], "the losses"),
-            "history": history if isinstance(history, Missing) else history.reshape(-1, 1)}
-
-
-def explained(target, args, clues):
-    """Call the target; an error whose text holds a clue comes back with that clue's hint."""
-    try:
-        return target(*args)
-    except Exception as exc:
-        text = first_line(exc)
-        for clue, hint in clues.items():
-            if clue in text:
-                message = f"{type(exc).__name__}: {text.rstrip('.')}. Hint: {hint}"
-                raise ProbeError(message).with_traceback(exc.__traceback__)  # keeps the student's frames
-        raise
-
-
-def first_line(exc):
-    try:
-        text = str(exc).strip()
-    except Exception:
-        return ""
-    return text.splitlines()[0] if text else ""
+    return {"a": number(fit["a"], "the final a"), "losses": numbers(fit["losses"], "the losses", "iteration"),
+            "history": column(fit["history"], "the history", "iteration")}
 
 
 def weight_of(model):
@@ -127,13 +74,21 @@ def probe_autograd(train_autograd, args, p):
     return out
 
 
+def weight_or_missing(model):
+    weight = getattr(model, "weight", None)
+    return weight if isinstance(weight, torch.Tensor) else Missing("the model has no weight tensor")
+
+
 def probe_model(make_model, args, p):
     model = make_model(*args)
     if not isinstance(model, torch.nn.Module):
         raise ProbeError(f"make_model() returned {describe(model)}; expected an nn.Linear(1, 1, bias=False)")
-    weight = getattr(model, "weight", None)
     out = {"parameter shapes": [list(q.shape) for q in model.parameters() if q.requires_grad],
-           "weight": weight if isinstance(weight, torch.Tensor) else Missing("the model has no weight tensor")}
+           "weight": weight_or_missing(model)}
+    torch.manual_seed(p.get("seed", 0) + 1)  # another random state: a set weight does not depend on it
+    again = weight_or_missing(make_model(*args))
+    out["same weight each time"] = isinstance(again, torch.Tensor) and isinstance(out["weight"], torch.Tensor) \
+        and again.shape == out["weight"].shape and bool(torch.equal(again.detach(), out["weight"].detach()))
     try:
         with torch.no_grad():
             out["y_hat"] = model(data(p)[0].view(-1, 1))
@@ -165,37 +120,38 @@ def probe_compare(compare_ways, args, p):
 
 COMPARE_HINTS = {
     "length": "{got} values instead of {expected}: pass lr and num_iterations on to each way",
-    "first_differs": "the ways start apart: give each a fresh start from the same float a",
+    "start": "this way starts at {got}, not at a = {expected}: give each way a fresh start from the float a",
+    "step_scaled": "this way's first update is {factor:.4g}x the expected size: pass lr on to each way",
 }
 
-LOSS_HINTS = {
-    "length": "{got} losses recorded instead of {expected}: one per iteration",
-    "shifted": "the loss looks recorded one update late: record the loss computed before the update",
-    "rising": "the loss grows instead of falling: the updates overshoot or go up the gradient",
-}
+LOSS_HINTS = {**hints.losses("iteration", "before the update, from the loss computed for it"),
+              "length": "{got} losses recorded instead of {expected}: one per iteration"}
 
 
 def history_hints(zeroing, step, size):
     return {
+        **hints.updates("a", zeroing),
         "length": "{got} values recorded instead of {expected}: one per iteration",
-        "shifted": "the history looks one update late: record a just before each update",
         "frozen": "a never changes: " + step,
         "opposite": "the first update goes the wrong way: subtract lr times the gradient",
         "step_scaled": "the first update is {factor:.4g}x the expected size: " + size,
-        "drift": "the first update matches but later ones do not: " + zeroing,
     }
 
 
 def fit_outputs(zeroing, step, size, change):
     # float32 losses lose digits as a*x nears y (about 1e-5 relative mid-way); a keeps about 1e-7
     return (
-        Output("a", "the final a", rtol=1e-4, atol=1e-5),
+        Output("a", "the final a", **FLOAT32_TRAINING),
         Output("losses", "the loss just before each update", rtol=3e-4, atol=1e-5, history=per_iteration,
                hints=LOSS_HINTS),
-        Output("history", "a just before each update", rtol=1e-4, atol=1e-5, columns=("a",),
+        Output("history", "a just before each update", **FLOAT32_TRAINING, columns=("a",),
                history=per_iteration, hints=history_hints(zeroing, step, size)),
         change,
     )
+
+
+# A shorter run from another start with another learning rate, for each loop.
+OTHER_RUN = dict(label=settings("a", "lr", "num_iterations"))
 
 
 EXERCISE = Exercise(
@@ -205,38 +161,46 @@ EXERCISE = Exercise(
     teaches="requires_grad, loss.backward() and an update inside torch.no_grad(); nn.Linear without bias, "
             "nn.MSELoss and optim.SGD; the same steps as NumPy by hand",
     checks=(
-        Check("train_autograd", "train_autograd", 2.0,
+        Check("train_autograd", 2.0,
               about="train_autograd(x, y, a, lr, num_iterations): gradient descent with autograd",
               params=dict(LAB, **START), build=autograd_args, probe=probe_autograd,
+              cases=public({}, {"a": -1.0, "lr": 0.0005, "num_iterations": 20}, **OTHER_RUN),
               outputs=fit_outputs(
                   "is a.grad zeroed after each update? backward() adds to it",
                   "is a changed in place (a -= lr * a.grad) inside torch.no_grad()?",
                   "check the learning rate, and that the loss is the mean of (y_hat - y) ** 2",
-                  Output("a_change", "how much the tensor a passed in moved during the call", rtol=1e-4, atol=1e-5,
+                  Output("a_change", "how much the tensor a passed in moved during the call", **FLOAT32_TRAINING,
                          hints={"zero": "the tensor a you were given did not change: " + REBOUND}))),
-        Check("make_model", "make_model", 1.0,
+        Check("make_model", 1.0,
               about="make_model(a): an nn.Linear(1, 1, bias=False) whose weight is a",
               params=dict(LAB, **START), build=lambda p: (float(p["a"]),), probe=probe_model,
               outputs=(Output("parameter shapes", "the shapes of the trainable parameters: the (1, 1) weight only",
-                              exact=True),
+                              exact=True, hints={"any": "the model's one parameter is its (1, 1) weight: "
+                                                        "nn.Linear(1, 1, bias=False), the weight set in place"}),
                        Output("weight", "model.weight", rtol=1e-6, atol=1e-7),
-                       Output("y_hat", "model(x) for x of shape (N, 1)", rtol=1e-5, atol=1e-6))),
-        Check("train_nn", "train_nn", 2.0,
+                       Output("y_hat", "model(x) for x of shape (N, 1)", **FLOAT32),
+                       Output("same weight each time", "whether two calls, from other random states, give the same "
+                                                       "weight", exact=True, hints={
+                           "any": "the weight is random (another call gives another): set it to a, e.g. with "
+                                  "nn.init.constant_(model.weight, a), not a random init"}))),
+        Check("train_nn", 2.0,
               about="train_nn(x, y, model, lr, num_iterations): nn.MSELoss and optim.SGD on a model whose weight is a",
               params=dict(LAB, **START), build=nn_args, probe=probe_nn,
+              cases=public({}, {"a": 1.0, "lr": 0.002, "num_iterations": 20}, **OTHER_RUN),
               outputs=fit_outputs(
                   "is optimizer.zero_grad() called every iteration? backward() adds to the gradients",
                   "is optimizer.step() called after loss.backward(), with no zero_grad() in between?",
                   "check the learning rate given to optim.SGD, and the loss: the mean (reduction='mean') of "
                   "(y_hat - y) ** 2, with y_hat and y both of shape (N, 1)",
                   Output("weight_change", "how much the weight of the model passed in moved during the call",
-                         rtol=1e-4, atol=1e-5,
+                         **FLOAT32_TRAINING,
                          hints={"zero": "the model you were given did not change: train it, not a new one"}))),
-        Check("compare_ways", "compare_ways", 1.0,
+        Check("compare_ways", 1.0,
               about="compare_ways(x, y, a, lr, num_iterations): both ways from the same start, step by step",
               params=dict(LAB, **START), build=compare_args, probe=probe_compare,
+              cases=public({}, {"lr": 0.002, "num_iterations": 10}, label=settings("lr", "num_iterations")),
               swap=("train_autograd", "make_model", "train_nn"),
-              outputs=(*(Output(way, f"the {way} way's a before each update", rtol=1e-4, atol=1e-5,
+              outputs=(*(Output(way, f"the {way} way's a before each update", **FLOAT32_TRAINING,
                                 history=per_iteration, hints=COMPARE_HINTS) for way in WAYS),
                        Output("gap", "a(autograd) - a(nn) before each update: the ways agree up to float32 rounding",
                               rtol=0.0, atol=1e-5, history=per_iteration))),

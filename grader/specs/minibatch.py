@@ -1,8 +1,9 @@
 """Checks for exercises/minibatch.py: batch, stochastic and mini-batch gradient descent (lab 003)."""
-import math
+import numpy as np
 
+from .. import hints
 from ..probes import Missing, grad_of, returns, unpack
-from ..spec import Check, Exercise, Lazy, Output, per_epoch, per_update, public
+from ..spec import FLOAT32, FLOAT32_TRAINING, Batches, Check, Exercise, Lazy, Output, per_epoch, public, settings
 
 torch = Lazy("torch")
 
@@ -100,50 +101,56 @@ def probe_compare(compare_methods, args, p):
 
 # What is compared.
 
-def updates_per_epoch(batch_size_of):
-    def count(p):
-        n = len(torch.arange(p["lo"], p["hi"], p["spacing"]))
-        return math.ceil(n / batch_size_of(p, n))
-    return per_update(count)
+def points_count(p):
+    """How many points the case's data has (counted as the builder's torch.arange counts them; a test holds this)."""
+    return len(np.arange(p["lo"], p["hi"], p["spacing"]))
 
 
-LOSS_HINTS = {
-    "length": "{got} epochs recorded instead of {expected}: check the number of epochs",
-    "shifted": "the loss looks recorded one update late: record it before the epoch's updates",
-    "rising": "the loss grows instead of falling: the updates overshoot or go up the gradient",
-    "scaled": "a constant factor of {factor:.4g}: a sum instead of a mean?",
-}
+LOSS_HINTS = hints.losses("epoch", "at the start of each epoch, before its updates")
 PARAM_HINTS = {
-    "length": "{got} updates instead of {expected}: check the batch size and the number of epochs",
+    **hints.updates("(w, b)"),
+    "start": "the first (w, b) recorded is {got}, not the start {expected}: train the w and b passed in, "
+             "recording (w, b) just before each update",
     "first_differs": "the first update already differs: are the batches taken in order (no shuffling), "
                      "batch_size points each?",
-    "opposite": "the first update goes the wrong way: a sign error (gradient ascent)?",
-    "step_scaled": "the first update is {factor:.4g}x the expected size: check the learning rate",
-    "frozen": "{column} never changes: is it updated?",
-    "drift": "the first update matches but later ones do not: are the gradients zeroed after each update?",
-    "shifted": "the history looks one update late: record (w, b) just before each update",
 }
+COUNTS = {  # what a wrong number of updates can mean in each loop (the losses count the epochs)
+    "train_batch": ("epochs", "batches_per_epoch"),
+    "train_stochastic": ("epochs", "batches_per_epoch"),
+    "train_minibatch": ("partial_batch", "epochs", "batches_per_epoch"),
+}
+# float32 training: the histories of correct styles agree to about 1e-5 relative
+TRAINING_TOLERANCE = dict(rtol=3e-4, atol=3e-4)
 
 
-def fit_outputs(history_label):
+def fit_outputs(layout, counts):
     return (
         Output("losses", "the cost on the whole data at the start of each epoch", rtol=3e-4, atol=1e-5,
                history=per_epoch, hints=LOSS_HINTS),
-        Output("params", "(w, b) just before each update", rtol=3e-4, atol=3e-4, columns=("w", "b"),
-               history=history_label, hints=PARAM_HINTS),
-        Output("w", "the final weight", rtol=3e-4, atol=3e-4),
-        Output("b", "the final bias", rtol=3e-4, atol=3e-4),
+        Output("params", "(w, b) just before each update", **TRAINING_TOLERANCE, columns=("w", "b"),
+               history=layout, hints={**PARAM_HINTS, **{name: hints.BATCHES[name] for name in counts}}),
+        Output("w", "the final weight", **TRAINING_TOLERANCE),
+        Output("b", "the final bias", **TRAINING_TOLERANCE),
     )
 
 
-def training_check(name, batch_size_of, extra, cases=None, points=2.0, about=""):
+def training_check(name, batch_size, extra, cases, about, num_epochs=TRAINING["num_epochs"]):
     return Check(
-        name=name, target=name, points=points, about=about,
-        params=dict(TRAINING, batch_size=20), cases=cases or (public({})),
+        name, 2.0, about=about, params=dict(TRAINING, batch_size=20, num_epochs=num_epochs), cases=cases,
         build=loop_args("lr", "num_epochs", *extra), probe=returns("w", "b", "losses", "params"),
-        outputs=fit_outputs(updates_per_epoch(batch_size_of)),
+        outputs=fit_outputs(Batches(points_count, batch_size, epochs_from="losses"), COUNTS[name]),
         swap=HELPERS + (() if name == "train_minibatch" else ("train_minibatch",)),  # may delegate to it
     )
+
+
+# A shorter run with another learning rate, on fewer points (lo=-1, hi=1: 20 of them), for each loop.
+OTHER_LR = dict(lo=-1.0, hi=1.0, lr=0.05)
+COMPARE_HINTS = {
+    **LOSS_HINTS,
+    "start": "this method's first loss is {got}, not {expected}, before any update: possibly it does not start "
+             "afresh; give every method new parameters from start(w, b)",
+    "crossed": "{column} gives the history {other} should: is each method run with its own batch size?",
+}
 
 
 EXERCISE = Exercise(
@@ -152,47 +159,52 @@ EXERCISE = Exercise(
     lab="003",
     teaches="forward, MSE criterion, a manual gradient step, a Dataset and DataLoader, and three training loops",
     checks=(
-        Check("forward", "forward", 1.0, about="forward(X, w, b) and its gradients with respect to w and b",
+        Check("forward", 1.0, about="forward(X, w, b) and its gradients with respect to w and b",
               params=dict(DATA, w0=2.5, b0=-0.5), build=forward_args, probe=probe_forward,
-              outputs=(Output("y_hat", "the predictions", rtol=1e-5, atol=1e-5),
+              outputs=(Output("y_hat", "the predictions", rtol=1e-5, atol=1e-5, hints={
+                           "offset": "every prediction is off by the same {offset:.4g}: is b added (w * X + b)?"}),
                        Output("w_grad", "the gradient of sum(y_hat) with respect to w", rtol=1e-4, atol=1e-4),
                        Output("b_grad", "the gradient of sum(y_hat) with respect to b", rtol=1e-4, atol=1e-4))),
-        Check("criterion", "criterion", 1.0, about="criterion(y_hat, y) and its gradient with respect to y_hat",
+        Check("criterion", 1.0, about="criterion(y_hat, y) and its gradient with respect to y_hat",
               params=dict(DATA, w0=2.5, b0=-0.5), build=criterion_args, probe=probe_criterion,
-              outputs=(Output("loss", "the mean squared error", rtol=1e-5, atol=1e-6,
-                              hints={"scaled": "a constant factor of {factor:.4g}: a sum instead of a mean?"}),
+              outputs=(Output("loss", "the mean squared error", **FLOAT32, hints=hints.MEAN),
                        Output("grad", "the gradient of the loss with respect to y_hat", rtol=1e-5, atol=1e-7,
-                              hints={"scaled": "a constant factor of {factor:.4g}: a sum instead of a mean?"}))),
-        Check("step", "step", 1.0, about="step(w, b, lr) from known gradients: the change in (w, b) and the grads after",
+                              hints=hints.MEAN))),
+        Check("step", 1.0, about="step(w, b, lr) from known gradients: the change in (w, b) and the grads after",
               params=dict(START, w_grad=-31.5, b_grad=-18.0, lr=0.1), build=step_args, probe=probe_step,
-              outputs=(Output("update", "the change in (w, b) made by one step", rtol=1e-5, atol=1e-6,
+              outputs=(Output("update", "the change in (w, b) made by one step", **FLOAT32,
                               columns=("w", "b"), hints={
-                                  "opposite": "the update goes up the gradient: subtract lr * grad",
+                                  **hints.step("w and b"),
                                   "zero": "w and b did not change in place: update them inside "
-                                          "torch.no_grad() with -=, or through .data",
-                                  "zero_column": "{column} does not change: is it updated?",
-                                  "scaled": "{factor:.4g}x the expected change: check the learning rate"}),
+                                          "torch.no_grad() with -=, or through .data"}),
                        Output("grads", "w.grad and b.grad after the step (zero, or None)", atol=1e-12,
                               columns=("w", "b"), hints={"not_zero": "the gradients are not zeroed after the update"}))),
-        Check("LinearData", "LinearData", 1.0, about="LinearData(X, y): its length, items and a DataLoader batch",
+        Check("LinearData", 1.0, about="LinearData(X, y): its length, items and a DataLoader batch",
               params=dict(DATA, batch_size=20), build=lambda p: data(p), probe=probe_dataset,
               outputs=(Output("len", "len(dataset)", exact=True),
-                       Output("first", "dataset[0] as (x, y)", rtol=1e-6, atol=1e-7),
-                       Output("last", "the last item as (x, y)", rtol=1e-6, atol=1e-7),
-                       Output("batch", "the first DataLoader batch (X_batch, y_batch)", rtol=1e-6, atol=1e-7))),
-        training_check("train_batch", lambda p, n: n, (),
+                       *(Output(name, about, rtol=1e-6, atol=1e-7, hints={
+                           "flipped": "x and y look swapped: item i is the pair (X[i], y[i])",
+                           "shape": "shape {got}, not {expected}: give back X[i] and y[i] as they are (tensors of "
+                                    "shape (1,)), not as floats"})
+                         for name, about in (("first", "dataset[0] as (x, y)"), ("last", "the last item as (x, y)"),
+                                             ("batch", "the first DataLoader batch (X_batch, y_batch)"))))),
+        training_check("train_batch", lambda p: points_count(p), (), public({}, dict(OTHER_LR, num_epochs=4),
+                                                                           label=settings("lr", "num_epochs")),
                        about="train_batch(X, y, w, b, lr, num_epochs): one update per epoch on all the data"),
-        training_check("train_stochastic", lambda p, n: 1, (), cases=public({"num_epochs": 3}),
+        training_check("train_stochastic", lambda p: 1, (),
+                       public({}, dict(OTHER_LR, num_epochs=2), label=settings("lr", "num_epochs")), num_epochs=3,
                        about="train_stochastic(X, y, w, b, lr, num_epochs): one update per point, in order"),
-        training_check("train_minibatch", lambda p, n: p["batch_size"], ("batch_size",),
-                       cases=public({"batch_size": 5}, {"batch_size": 10}, {"batch_size": 20},
-                                    label=lambda p: f"batch_size={p['batch_size']}"),
-                       about="train_minibatch(X, y, w, b, lr, num_epochs, batch_size): batches in order"),
-        Check("compare_methods", "compare_methods", 2.0,
+        training_check("train_minibatch", lambda p: p["batch_size"], ("batch_size",),
+                       public({"batch_size": 5}, {"batch_size": 10}, {"batch_size": 20},
+                              {"batch_size": 25, "lr": 0.05, "num_epochs": 3}, label=settings("batch_size", "lr")),
+                       about="train_minibatch(X, y, w, b, lr, num_epochs, batch_size): batches in order, "
+                             "the last one smaller if need be"),
+        Check("compare_methods", 2.0,
               about="compare_methods(X, y, w, b, lr, num_epochs): every method's loss history",
               params=dict(TRAINING, num_epochs=3),  # the first epochs tell the methods apart
+              cases=public({}, dict(OTHER_LR, num_epochs=2), label=settings("lr", "num_epochs")),
               build=compare_args, probe=probe_compare, swap=HELPERS + LOOPS,
-              outputs=tuple(Output(m, f"the loss history of {m} gradient descent", rtol=1e-4, atol=1e-5,
-                                   history=per_epoch, hints=LOSS_HINTS) for m in METHODS)),
+              outputs=tuple(Output(m, f"the loss history of {m} gradient descent", **FLOAT32_TRAINING,
+                                   history=per_epoch, hints=COMPARE_HINTS) for m in METHODS)),
     ),
 )

@@ -1,9 +1,9 @@
 """Checks for exercises/numpy_by_hand.py: linear regression by hand with NumPy (lab 001, and the NumPy part of 004)."""
 import numpy as np
 
-from ..plain import describe
-from ..probes import Missing, ProbeError, returns, unpack
-from ..spec import Check, Exercise, Output, per_epoch, per_iteration
+from .. import hints
+from ..probes import Missing, column, number, numbers, returns, unpack
+from ..spec import FLOAT64, WHOLE, Check, Exercise, Output, per_epoch, per_iteration, public, settings
 
 LAB_START = (0.4967141530112327, -0.13826430117118466)  # RandomState(42).randn(1), twice: the lab's b, w
 DATA = dict(seed=42, n=100, true_b=1.0, true_w=2.0, train_fraction=0.8)
@@ -12,7 +12,6 @@ TRAINING = dict(DATA, b0=LAB_START[0], w0=LAB_START[1], lr=0.1, num_epochs=100)
 NO_BIAS = dict(x=[1.0, 3.0, 10.0, 13.0, 7.0], y=[2.0, 6.0, 20.0, 26.0, 14.0], a0=0.25, lr=0.001, num_iterations=100)
 HELPERS = ("predict", "mse", "gradients", "update")
 SPLIT = ("x_train", "y_train", "x_val", "y_val")
-CLOSE = dict(rtol=1e-6, atol=1e-9)  # float64 throughout: styles agree to ~1e-12, mistakes are far outside
 
 
 # Builders: case parameters -> the target's arguments (run in the child).
@@ -89,81 +88,63 @@ def no_bias_args(p):
 
 # Probes: how each target is exercised (run in the child).
 
-def one(value):
-    """A number held in an array of shape (1,) (or any single-element array) as a float; anything else as is."""
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return value
-    return float(array.reshape(())) if array.size == 1 else value
-
-
-def series(value):
-    """A history as one number per entry, whether its entries are floats or arrays of shape (1,)."""
-    if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim >= 1):
-        return [one(v) for v in value]
-    return value
-
-
-def number(value, what: str) -> float:
-    """``value`` as one float; a ProbeError that says what came back otherwise."""
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        array = None
-    if array is None or array.size != 1:
-        raise ProbeError(f"{what} is {describe(value)}; expected one number (a float or an array of shape (1,))")
-    return float(array.reshape(()))
-
-
 def rows_of(points, x):
     """Where each value of ``points`` is in x (all its values differ), -1 for a value that is not in x."""
-    try:
-        values = np.asarray(points, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
+    values = numbers(points, "x_train")
+    if isinstance(values, Missing):
         return Missing("could not read x_train as numbers")
     where = {v: i for i, v in enumerate(x.reshape(-1).tolist())}
     return [where.get(v, -1) for v in values.tolist()]
 
 
+def state(rng):
+    _, keys, position, *_ = rng.get_state()
+    return keys.tobytes(), position
+
+
 def probe_split(train_val_split, args, p):
+    rng = args[2]
+    before = state(rng)
     out = unpack(train_val_split(*args), SPLIT, "train_val_split()")
-    return {"train_idx": rows_of(out["x_train"], args[0]), **out}
+    return {"train_idx": rows_of(out["x_train"], args[0]), **out, "drew from rng": state(rng) != before}
 
 
 def probe_mse(mse, args, p):
-    return {"loss": [one(mse(y_hat, y)) for x, y, y_hat in at_points(p)]}
+    losses = [number(mse(y_hat, y), "mse()'s result") for x, y, y_hat in at_points(p)]
+    return {"loss": next((v for v in losses if isinstance(v, Missing)), losses)}
 
 
 def probe_gradients(gradients, args, p):
     grads = [unpack(gradients(*point), ("b_grad", "w_grad"), "gradients()") for point in at_points(p)]
     out = {}
     for name in ("b_grad", "w_grad"):
-        missing = [g[name] for g in grads if isinstance(g[name], Missing)]
-        out[name] = missing[0] if missing else [one(g[name]) for g in grads]
+        values = [number(g[name], name) for g in grads]
+        out[name] = next((v for v in values if isinstance(v, Missing)), values)
     return out
 
 
 def probe_update(update, args, p):
     before = number(args[0], "b"), number(args[1], "w")  # read before the call, which may change b, w in place
     new = unpack(update(*args), ("b", "w"), "update()")
-    change = [number(new[name], f"the new {name} update() returned") - old for name, old in zip("bw", before)]
-    return {"update": change}
+    after = [number(new[name], f"the new {name} update() returned") for name in "bw"]
+    missing = next((v for v in after if isinstance(v, Missing)), None)
+    return {"update": missing or [new - old for new, old in zip(after, before)]}
 
 
 def probe_train(train, args, p):
     out = unpack(train(*args), ("b", "w", "losses"), "train()")
-    return {**out, "losses": series(out["losses"])}
+    return {**out, "losses": numbers(out["losses"], "the losses", "epoch")}
 
 
 def probe_validate(train_and_validate, args, p):
     out = unpack(train_and_validate(*args), ("b", "w", "losses", "val_loss"), "train_and_validate()")
-    return {**out, "losses": series(out["losses"])}
+    return {**out, "losses": numbers(out["losses"], "the losses", "epoch")}
 
 
 def probe_no_bias(train_no_bias, args, p):
     out = unpack(train_no_bias(*args), ("a", "losses", "history"), "train_no_bias()")
-    return {**out, "losses": series(out["losses"]), "history": series(out["history"])}
+    return {**out, "losses": numbers(out["losses"], "the losses", "iteration"),
+            "history": column(out["history"], "the history", "iteration")}
 
 
 # What is compared.
@@ -177,27 +158,25 @@ def training_point(i, p):
     return f"training point {i}"
 
 
-SCALED = "a constant factor of {factor:.4g}: is the 2 of the derivative missing (0.5), or a sum taken instead of " \
+SCALED = "{factor:.4g}x the expected value: is the 2 of the derivative missing (0.5), or a sum taken instead of " \
          "a mean (the number of points)?"
-LOSS_HINTS = {
-    "length": "{got} losses recorded instead of {expected}: check the number of epochs",
-    "shifted": "the loss looks recorded one update late: record it before the update",
-    "rising": "the loss grows instead of falling: do the updates go up the gradient (subtract lr * gradient)?",
-    "scaled": "a constant factor of {factor:.4g}: a sum instead of a mean?",
-}
-NO_BIAS_LOSS_HINTS = {**LOSS_HINTS, "length": "{got} losses recorded instead of {expected}: check the number of "
-                                              "iterations"}
+GRADIENT_HINTS = {"scaled": SCALED, "opposite": "the opposite sign: error is y_hat - y"}
+LOSS_HINTS = hints.losses("epoch", "before the update")
+START_LOSS = "the first loss, before any update, is {got}, not {expected}: possibly the loss of other points or " \
+             "of another start (b, w)"
+NO_BIAS_LOSS_HINTS = hints.losses("iteration", "before the update")
 HISTORY_HINTS = {
+    **hints.updates("a"),
     "length": "{got} values of a recorded instead of {expected}: check the number of iterations",
-    "shifted": "the history looks one update late: record a just before each update",
     "opposite": "the first update goes the wrong way: a = a - lr * gradient, with the gradient "
                 "(2/N) * sum(x * (a*x - y)); check both signs",
     "step_scaled": "the first update is {factor:.4g}x the expected size: check lr and the 2/N of the gradient",
 }
+SPLIT_CASES = dict(label=settings("n", "train_fraction"))
 
 
 def loss_output(about, history=per_epoch, hints=LOSS_HINTS):
-    return Output("losses", about, **CLOSE, history=history, hints=hints)
+    return Output("losses", about, **FLOAT64, history=history, hints=hints)
 
 
 EXERCISE = Exercise(
@@ -207,56 +186,73 @@ EXERCISE = Exercise(
     teaches="a seeded train/validation split, predictions, MSE, its gradients, one update, batch gradient descent "
             "and validation, all in NumPy; then y = a * x without a bias",
     checks=(
-        Check("train_val_split", "train_val_split", 1.0,
+        Check("train_val_split", 1.0,
               about="train_val_split(x, y, rng, train_fraction): which points train (the first "
                     "int(n * train_fraction) of np.arange(n) after rng.shuffle) and which validate",
               params=DATA, build=split_args, probe=probe_split,
-              outputs=(Output("train_idx", "the index in x of each training point, in order", rtol=0.0, atol=1e-6,
+              cases=public({}, {"n": 40, "train_fraction": 0.75}, **SPLIT_CASES),
+              outputs=(Output("train_idx", "the index in x of each training point, in order", **WHOLE,
                               history=training_point, hints={
                                   "length": "{got} training points instead of {expected}: keep the first "
-                                            "int(n * train_fraction) shuffled indices for training"}),
-                       *(Output(name, f"{name}, rows of x or y", rtol=1e-9, atol=1e-12) for name in SPLIT))),
-        Check("predict", "predict", 1.0, about="predict(x, b, w) on the training points",
+                                            "int(n * train_fraction) shuffled indices for training",
+                                  "in_order": "the training points come in their original order: shuffle the "
+                                              "indices with rng first"}),
+                       *(Output(name, f"{name}, rows of x or y", rtol=1e-9, atol=1e-12) for name in SPLIT),
+                       Output("drew from rng", "whether the shuffle drew from the rng passed in", exact=True, hints={
+                           "any": "rng did not change: shuffle with the rng passed in (rng.shuffle(idx)), "
+                                  "not np.random or a RandomState of your own"}))),
+        Check("predict", 1.0, about="predict(x, b, w) on the training points",
               params=dict(DATA, b0=LAB_START[0], w0=LAB_START[1]), build=predict_args, probe=returns("y_hat"),
-              outputs=(Output("y_hat", "the predictions, shape (n, 1)", **CLOSE),)),
-        Check("mse", "mse", 1.0, about="mse(y_hat, y) on the training points, for the predictions of several (b, w)",
+              outputs=(Output("y_hat", "the predictions, shape (n, 1)", **FLOAT64, hints={
+                  "offset": "every prediction is off by the same {offset:.4g}: is b added once (b + w * x)?"}),)),
+        Check("mse", 1.0, about="mse(y_hat, y) on the training points, for the predictions of several (b, w)",
               params=POINTS, build=mse_args, probe=probe_mse,
-              outputs=(Output("loss", "the mean squared error at each (b, w)", **CLOSE, history=at_point,
-                              hints={"scaled": "a constant factor of {factor:.4g}: a sum instead of a mean?"}),)),
-        Check("gradients", "gradients", 2.0,
+              outputs=(Output("loss", "the mean squared error at each (b, w)", **FLOAT64, history=at_point,
+                              hints=hints.MEAN),)),
+        Check("gradients", 2.0,
               about="gradients(x, y, y_hat) on the training points, for the predictions of several (b, w)",
               params=POINTS, build=lambda p: at_points(p)[0], probe=probe_gradients,
-              outputs=(Output("b_grad", "the gradient with respect to b at each (b, w)", **CLOSE, history=at_point,
-                              hints={"scaled": SCALED, "opposite": "the opposite sign: error is y_hat - y"}),
-                       Output("w_grad", "the gradient with respect to w at each (b, w)", **CLOSE, history=at_point,
-                              hints={"scaled": SCALED, "opposite": "the opposite sign: error is y_hat - y"}))),
-        Check("update", "update", 1.0, about="update(b, w, b_grad, w_grad, lr): the change it makes to (b, w)",
+              outputs=(Output("b_grad", "the gradient with respect to b at each (b, w)", **FLOAT64, history=at_point,
+                              hints=GRADIENT_HINTS),
+                       Output("w_grad", "the gradient with respect to w at each (b, w)", **FLOAT64, history=at_point,
+                              hints={**GRADIENT_HINTS, "crossed": "w_grad is what b_grad should be: is each "
+                                                                 "error multiplied by its x, 2 * mean(x * error)?"}))),
+        Check("update", 1.0, about="update(b, w, b_grad, w_grad, lr): the change it makes to (b, w)",
               params=dict(b0=LAB_START[0], w0=LAB_START[1], b_grad=-3.044811379650508, w_grad=-1.8337537171510832,
                           lr=0.1),
+              cases=public({}, {"b0": 1.5, "w0": -0.5, "b_grad": 2.0, "w_grad": -1.0, "lr": 0.05},
+                           label=settings("lr")),
               build=update_args, probe=probe_update,
-              outputs=(Output("update", "the change in (b, w) made by one step", **CLOSE, columns=("b", "w"), hints={
-                  "opposite": "the update goes up the gradient: subtract lr * gradient",
-                  "zero": "b and w did not change: return the updated values",
-                  "zero_column": "{column} does not change: is it updated?",
-                  "scaled": "{factor:.4g}x the expected change: check the learning rate"}),)),
-        Check("train", "train", 2.0,
+              outputs=(Output("update", "the change in (b, w) made by one step", **FLOAT64, columns=("b", "w"), hints={
+                  **hints.step("b and w"), "zero": "b and w did not change: return the updated values"}),)),
+        Check("train", 2.0,
               about="train(x, y, b, w, lr, num_epochs): batch gradient descent on the training points",
               params=TRAINING, build=train_args, probe=probe_train, swap=HELPERS,
-              outputs=(loss_output("the MSE just before each update"),
-                       Output("b", "the final b", **CLOSE), Output("w", "the final w", **CLOSE))),
-        Check("train_and_validate", "train_and_validate", 1.0,
+              cases=public({}, {"lr": 0.05, "num_epochs": 20}, label=settings("lr", "num_epochs")),
+              outputs=(loss_output("the MSE just before each update", hints={
+                           **LOSS_HINTS, "start": START_LOSS,
+                           "step_scaled": "the first loss matches but the next ones do not: the first update is "
+                                          "off; check what is passed to update (the gradients, in order, and lr)"}),
+                       Output("b", "the final b", **FLOAT64), Output("w", "the final w", **FLOAT64))),
+        Check("train_and_validate", 1.0,
               about="train_and_validate(x, y, rng, b, w, lr, num_epochs, train_fraction): split, train on the "
                     "training points, then the MSE of the final (b, w) on the validation points",
               params=TRAINING, build=validate_args, probe=probe_validate, swap=("train_val_split", *HELPERS, "train"),
-              outputs=(loss_output("the training MSE just before each update"),
-                       Output("b", "the final b", **CLOSE), Output("w", "the final w", **CLOSE),
-                       Output("val_loss", "the MSE of the final (b, w) on the validation points", **CLOSE))),
-        Check("train_no_bias", "train_no_bias", 2.0,
+              cases=public({}, {"lr": 0.05, "num_epochs": 20, "train_fraction": 0.75},
+                           label=settings("lr", "num_epochs", "train_fraction")),
+              outputs=(loss_output("the training MSE just before each update", hints={
+                           **LOSS_HINTS, "start": "the first training loss is {got}, not {expected}: possibly "
+                                                  "trained on other points than the split's training points"}),
+                       Output("b", "the final b", **FLOAT64), Output("w", "the final w", **FLOAT64),
+                       Output("val_loss", "the MSE of the final (b, w) on the validation points", **FLOAT64))),
+        Check("train_no_bias", 2.0,
               about="train_no_bias(x, y, a, lr, num_iterations): gradient descent for y_hat = a * x",
               params=NO_BIAS, build=no_bias_args, probe=probe_no_bias,
+              cases=public({}, {"a0": -1.0, "lr": 0.002, "num_iterations": 30},
+                           label=settings("lr", "num_iterations")),
               outputs=(loss_output("the MSE just before each update", per_iteration, NO_BIAS_LOSS_HINTS),
-                       Output("history", "a just before each update", **CLOSE, history=per_iteration,
-                              hints=HISTORY_HINTS),
-                       Output("a", "the final a", **CLOSE))),
+                       Output("history", "a just before each update", **FLOAT64, columns=("a",),
+                              history=per_iteration, hints=HISTORY_HINTS),
+                       Output("a", "the final a", **FLOAT64))),
     ),
 )

@@ -1,13 +1,11 @@
 """Checks for exercises/pytorch_way.py: nn.Module, MSELoss, SGD and a DataLoader (lab 000)."""
-import math
 from collections import OrderedDict
 
-import numpy as np
-
-from ..plain import Unconvertible, describe, to_plain
-from ..probes import Missing, ProbeError, unpack
-from ..spec import Check, Exercise, Lazy, Output, per_update, public
-from .minibatch import DATA, data  # lab 000's Data draws lab 003's noisy line
+from .. import hints
+from ..plain import describe
+from ..probes import Missing, ProbeError, numbers, unpack
+from ..spec import FLOAT32, FLOAT32_TRAINING, Batches, Check, Exercise, Lazy, Output, public, settings
+from .minibatch import DATA, data, points_count  # lab 000's Data draws lab 003's noisy line
 
 torch = Lazy("torch")
 
@@ -91,19 +89,6 @@ def pair(model):
     return torch.cat([model.linear.weight.detach().reshape(-1), model.linear.bias.detach().reshape(-1)])
 
 
-def history(losses, what):
-    """A loss history, each entry one number even if it came as a (1,) or (1, 1) tensor."""
-    if losses is None:
-        return Missing(f"{what} returned None: return the list of losses")
-    try:
-        array = np.asarray(to_plain(losses), dtype=np.float64)
-    except Unconvertible as exc:
-        return Missing(f"could not read it as numbers: got {exc}")
-    except ValueError:
-        return Missing("could not read it as numbers: its entries have different lengths")
-    return array.reshape(len(array)) if array.ndim > 1 and array.size == len(array) else array
-
-
 # Probes: how each target is exercised (run in the child).
 
 def layer_values(p):
@@ -120,7 +105,8 @@ def probe_model(LinearRegression, args, p):
     X, weight, bias = layer_values(p)
     if layer.weight.shape != weight.shape or layer.bias is None or layer.bias.shape != bias.shape:
         why = Missing(f"not run: self.linear's weight should have the shape (output_size, input_size) = "
-                      f"{tuple(weight.shape)}, and its bias {tuple(bias.shape)}")
+                      f"{tuple(weight.shape)}, and its bias {tuple(bias.shape)}",
+                      "make self.linear an nn.Linear(input_size, output_size)")
         return {**out, "y_hat": why, "weight_grad": why, "bias_grad": why}
     with torch.no_grad():
         layer.weight.copy_(weight)
@@ -130,7 +116,7 @@ def probe_model(LinearRegression, args, p):
         predictions.sum().backward()
         out["weight_grad"], out["bias_grad"] = grad_or_zeros(layer.weight), grad_or_zeros(layer.bias)
     else:
-        why = Missing("y_hat does not depend on self.linear's parameters as far as autograd can tell: "
+        why = Missing("y_hat does not depend on self.linear's parameters as far as autograd can tell",
                       "compute it from them, without .detach() or torch.no_grad()")
         out["weight_grad"] = out["bias_grad"] = why
     return out
@@ -144,16 +130,19 @@ def probe_init(LinearRegression, args, p):
 def probe_set_parameters(set_parameters, args, p):
     model, *values = args
     optimizer = torch.optim.SGD(model.parameters(), lr=p["lr"])  # made before, as in the lab
+    start = pair(model)
     set_parameters(model, *values)
     out = {"weight": model.linear.weight.detach().clone(), "bias": model.linear.bias.detach().clone()}
     if out["weight"].shape != (1, 1) or out["bias"].shape != (1,):
-        out["update"] = Missing("not run: the weight should keep its shape (1, 1), and the bias (1,)")
+        out["changed"] = out["update"] = Missing("not run: the weight should keep its shape (1, 1), and the bias (1,)")
         return out
+    out["changed"] = [bool(now != before) for now, before in zip(pair(model), start)]
     before = pair(model)
     X, y = data(p)
     cost = torch.nn.functional.mse_loss(model(X), y)
     if not cost.requires_grad:
-        out["update"] = Missing("the model's parameters no longer require grad: change their values, not the tensors")
+        out["update"] = Missing("the model's parameters no longer require grad",
+                                "change the values of the parameters, not the tensors")
         return out
     cost.backward()  # the model is fresh: no gradient to clear first
     optimizer.step(closure=None)
@@ -178,8 +167,8 @@ def probe_loader(make_loader, args, p):
                 sizes.append(len(X_batch))
             pass_points.append(torch.stack([X_batch.reshape(-1), y_batch.reshape(-1)], dim=1))
         points.append(torch.cat(pass_points) if pass_points else Missing(
-            "the loader gave no batches" + (" the second time: return a DataLoader, which can be looped over "
-                                            "once per epoch" if epoch else "")))
+            "the loader gave no batches" + (" the second time" if epoch else ""),
+            "return a DataLoader, which can be looped over once per epoch" if epoch else ""))
     return {"sizes": sizes, "points": points[0], "next_epoch": points[1]}
 
 
@@ -188,35 +177,34 @@ def probe_train(train_model, args, p):
     params = []
     optimizer.register_step_pre_hook(lambda *_: params.append(pair(model)))
     losses = train_model(*args)
-    return {"losses": history(losses, "train_model"), "final": pair(model),
-            "params": params or Missing("optimizer.step() was never called on the optimizer passed in")}
+    return {"losses": numbers(losses, "the losses train_model returned", "batch"), "final": pair(model),
+            "params": params or Missing("optimizer.step() was never called on the optimizer passed in",
+                                        "step the optimizer you are given, not one of your own")}
 
 
 def probe_fit(fit, args, p):
     out = unpack(fit(*args), ("w", "b", "losses"), "fit()")
-    out["losses"] = history(out["losses"], "fit") if not isinstance(out["losses"], Missing) else out["losses"]
+    out["losses"] = numbers(out["losses"], "the losses fit returned", "batch")
     return out
 
 
 # What is compared.
 
-def points_count(p):
-    return len(np.arange(p["lo"], p["hi"], p["spacing"]))
-
-
-def per_batch(i, p):
-    return f"batch {i}"
-
-
 def per_point(i, p):
     return f"point {i} (batch {i // p['batch_size']})"
 
 
-by_update = per_update(lambda p: math.ceil(points_count(p) / p["batch_size"]))
+by_update = Batches(points_count, lambda p: p["batch_size"])
+by_batch = Batches(points_count, lambda p: p["batch_size"], epochs=False)
 
-LOADER_POINTS = {"length": "{got} points instead of {expected}: every point of the dataset, once per pass"}
-TRAIN_LOSS_HINTS = {"length": "{got} losses instead of {expected}: record one per batch, for num_epochs epochs"}
+PARTIAL = {"partial_batch": "{got} batches instead of {expected}: {points} points in batches of {batch_size} make "
+                            "{batches}, the last of {last} points: keep it (no drop_last)"}
+LOADER_POINTS = {"length": "{got} points instead of {expected}: every point of the dataset, once per pass",
+                 "permuted": "the right points in another order: keep the dataset's order (no shuffling)"}
+TRAIN_LOSS_HINTS = {**hints.BATCHES,
+                    "length": "{got} losses instead of {expected}: record one per batch, for num_epochs epochs"}
 TRAIN_PARAM_HINTS = {
+    **hints.BATCHES,
     "length": "{got} updates instead of {expected}: call optimizer.step() once per batch, for num_epochs epochs",
     "frozen": "{column} never changes: does optimizer.step() come after loss.backward()?",
     "step_scaled": "the first update is {factor:.4g}x the expected size: does loss.backward() come right "
@@ -226,8 +214,11 @@ TRAIN_PARAM_HINTS = {
              "so that the gradients do not add up",
 }
 FIT_LOSS_HINTS = {
+    **hints.BATCHES,
     "length": "{got} losses instead of {expected}: pass num_epochs to train_model and batch_size to make_loader",
-    "step_scaled": "the first loss matches, the next ones do not: give optim.SGD the lr asked for",
+    "start": "the first loss is {got}, not {expected}, before any update: possibly the model does not start from "
+             "(w, b) (set_parameters(model, w, b)), or the criterion is not nn.MSELoss()",
+    "step_scaled": "the first loss matches, the next ones do not: possibly optim.SGD does not get the lr asked for",
 }
 
 EXERCISE = Exercise(
@@ -237,69 +228,77 @@ EXERCISE = Exercise(
     teaches="a linear model as an nn.Module, setting its parameters, a DataLoader, and a training loop "
             "with nn.MSELoss and optim.SGD",
     checks=(
-        Check("LinearRegression", "LinearRegression", 1.0,
+        Check("LinearRegression", 1.0,
               about="LinearRegression(input_size, output_size): the shapes of self.linear's weight and bias, "
                     "then, with known values set into them, forward(x) and the gradients of y_hat.sum()",
               params=dict(seed=0, n=10, input_size=1, output_size=1), build=sizes_args, probe=probe_model,
               cases=public({"input_size": 1, "output_size": 1}, {"input_size": 3, "output_size": 1},
                            label=lambda p: f"input_size={p['input_size']}, output_size={p['output_size']}"),
               outputs=(Output("shapes", "the shapes of self.linear's weight and bias", exact=True),
-                       Output("y_hat", "the predictions, shape (n, output_size)", rtol=1e-5, atol=1e-5),
+                       Output("y_hat", "the predictions, shape (n, output_size)", rtol=1e-5, atol=1e-5, hints={
+                           "offset": "every prediction is off by the same {offset:.4g}: does forward add the bias?"}),
                        Output("weight_grad", "the gradient of y_hat.sum() with respect to self.linear.weight",
                               rtol=1e-5, atol=1e-5,
                               hints={"zero": "no gradient reaches the weight: does forward use self.linear?"}),
                        Output("bias_grad", "the gradient of y_hat.sum() with respect to self.linear.bias",
                               rtol=1e-5, atol=1e-5,
                               hints={"zero": "no gradient reaches the bias: does forward add it?"}))),
-        Check("LinearRegression init", "LinearRegression", 0.5,
+        Check("LinearRegression", 0.5, name="LinearRegression init",
               about="LinearRegression(input_size, output_size) starts where nn.Linear(input_size, output_size) "
                     "would: torch.manual_seed(seed), the data drawn, then the model made, as in the lab",
               params=dict(DATA, input_size=1, output_size=1), build=init_args, probe=probe_init,
-              outputs=(Output("weight", "self.linear.weight as nn.Linear made it", rtol=1e-5, atol=1e-6, hints={
+              cases=public({}, {"input_size": 3}, label=settings("input_size")),
+              outputs=(Output("weight", "self.linear.weight as nn.Linear made it", **FLOAT32, hints={
                   "zero": "the weight starts at zero: keep the random start nn.Linear gives it"}),
-                       Output("bias", "self.linear.bias as nn.Linear made it", rtol=1e-5, atol=1e-6, hints={
+                       Output("bias", "self.linear.bias as nn.Linear made it", **FLOAT32, hints={
                            "zero": "the bias starts at zero: keep the random start nn.Linear gives it"}))),
-        Check("set_parameters", "set_parameters", 1.0,
+        Check("set_parameters", 1.0,
               about="set_parameters(model, w, b): the model's weight and bias, then one step of an "
                     "optim.SGD made before the call (as in the lab)",
               params=dict(DATA, **START, lr=0.01), build=set_args, probe=probe_set_parameters,
-              outputs=(Output("weight", "model.linear.weight after the call, shape (1, 1)", rtol=1e-6, atol=1e-6),
-                       Output("bias", "model.linear.bias after the call, shape (1,)", rtol=1e-6, atol=1e-6),
-                       Output("update", "the change in (w, b) made by one SGD step", rtol=1e-4, atol=1e-5,
+              outputs=(*(Output(name, f"model.linear.{name} after the call, shape {shape}", rtol=1e-6, atol=1e-6,
+                                hints={"crossed": "the {column} holds what the {other} should: are w and b swapped?"})
+                         for name, shape in (("weight", "(1, 1)"), ("bias", "(1,)"))),
+                       Output("changed", "whether the call changed the model's weight and bias", exact=True, hints={
+                           "any": "the call left a parameter as it was: change the values of the model's own "
+                                  "parameters (model.state_dict()[key] = tensor only replaces the dict's entry; "
+                                  "write into it, e.g. model.state_dict()[key][0] = w)"}),
+                       Output("update", "the change in (w, b) made by one SGD step", **FLOAT32_TRAINING,
                               columns=("w", "b"), hints={
                                   "zero": "the optimizer no longer moves the model: change the values of the "
                                           "model's weight and bias in place, keeping the same tensors",
                                   "zero_column": "the optimizer no longer moves {column}: change it in place"}))),
-        Check("make_loader", "make_loader", 1.0,
+        Check("make_loader", 1.0,
               about="make_loader(dataset, batch_size): the batch sizes, and the points (x, y) in the order "
                     "they come, which must be the dataset's order (no shuffling), in two passes",
               params=dict(DATA, batch_size=1), build=loader_args, probe=probe_loader,
-              cases=public({"batch_size": 1}, {"batch_size": 10}, label=lambda p: f"batch_size={p['batch_size']}"),
-              outputs=(Output("sizes", "the number of points in each batch", rtol=0.0, atol=1e-9, history=per_batch,
-                              hints={"length": "{got} batches instead of {expected}: give the DataLoader "
-                                               "batch_size, and keep the last, smaller batch"}),
+              cases=public({"batch_size": 1}, {"batch_size": 10}, {"batch_size": 25}, label=settings("batch_size")),
+              outputs=(Output("sizes", "the number of points in each batch", rtol=0.0, atol=1e-9, history=by_batch,
+                              hints={**PARTIAL, "length": "{got} batches instead of {expected}: give the DataLoader "
+                                                          "batch_size"}),
                        Output("points", "(x, y) of every point, in the order the batches give them",
                               rtol=1e-6, atol=1e-7, columns=("x", "y"), history=per_point, hints=LOADER_POINTS),
                        Output("next_epoch", "(x, y) of every point in a second pass over the loader",
                               rtol=1e-6, atol=1e-7, columns=("x", "y"), history=per_point, hints=LOADER_POINTS))),
-        Check("train_model", "train_model", 2.0,
+        Check("train_model", 2.0,
               about="train_model(model, criterion, optimizer, loader, num_epochs): every batch's loss, "
                     "(w, b) before each optimizer.step(), and the final (w, b)",
-              params=LAB, build=train_args, probe=probe_train, cases=public({"num_epochs": 3}),
-              outputs=(Output("losses", "every batch's loss, before its update", rtol=1e-4, atol=1e-5,
+              params=dict(LAB, num_epochs=3), build=train_args, probe=probe_train,
+              cases=public({}, {"batch_size": 25, "lr": 0.05, "num_epochs": 2},
+                           label=settings("batch_size", "lr", "num_epochs")),
+              outputs=(Output("losses", "every batch's loss, before its update", **FLOAT32_TRAINING,
                               history=by_update, hints=TRAIN_LOSS_HINTS),
-                       Output("params", "(w, b) just before each optimizer.step()", rtol=1e-4, atol=1e-5,
+                       Output("params", "(w, b) just before each optimizer.step()", **FLOAT32_TRAINING,
                               columns=("w", "b"), history=by_update, hints=TRAIN_PARAM_HINTS),
-                       Output("final", "(w, b) after training", rtol=1e-4, atol=1e-5, columns=("w", "b")))),
-        Check("fit", "fit", 2.0,
+                       Output("final", "(w, b) after training", **FLOAT32_TRAINING, columns=("w", "b")))),
+        Check("fit", 2.0,
               about="fit(dataset, w, b, lr, num_epochs, batch_size): the final weight and bias, and the losses",
               params=LAB, build=fit_args, probe=probe_fit, swap=HELPERS,
               cases=public({"lr": 0.01, "batch_size": 1}, {"lr": 0.1, "batch_size": 1, "num_epochs": 3},
-                           {"lr": 0.01, "batch_size": 10},
-                           label=lambda p: f"lr={p['lr']}, batch_size={p['batch_size']}"),
-              outputs=(Output("w", "the final weight", rtol=1e-4, atol=1e-5),
-                       Output("b", "the final bias", rtol=1e-4, atol=1e-5),
-                       Output("losses", "every batch's loss, before its update", rtol=1e-4, atol=1e-5,
+                           {"lr": 0.05, "batch_size": 25, "num_epochs": 4}, label=settings("lr", "batch_size")),
+              outputs=(Output("w", "the final weight", **FLOAT32_TRAINING),
+                       Output("b", "the final bias", **FLOAT32_TRAINING),
+                       Output("losses", "every batch's loss, before its update", **FLOAT32_TRAINING,
                               history=by_update, hints=FIT_LOSS_HINTS))),
     ),
 )

@@ -7,10 +7,10 @@ the student's training code nor on a copy of the solutions shipped with the grad
 """
 import numpy as np
 
-from .. import figures
+from .. import figures, hints
 from ..plain import text
 from ..probes import Missing, unpack
-from ..spec import Check, Exercise, Output, per_iteration
+from ..spec import Check, Exercise, Output, per_iteration, public, settings
 from .minibatch import DATA, data  # lab 003's noisy line
 
 SURFACE = dict(DATA, w_range=15.0, b_range=13.0, n_samples=30)
@@ -81,8 +81,8 @@ def the_contour(fig):
     return None, None
 
 
-NO_CONTOUR = Missing("no contour map in the figure: draw one with ax.contour(W, B, Z) or plt.contour(W, B, Z)")
-NO_3D = Missing("no 3D axes in the figure: draw the surface on fig.add_subplot(1, 2, 1, projection='3d')")
+NO_CONTOUR = Missing("no contour map in the figure", "draw one with ax.contour(W, B, Z) or plt.contour(W, B, Z)")
+NO_3D = Missing("no 3D axes in the figure", "draw the surface on fig.add_subplot(1, 2, 1, projection='3d')")
 
 
 def probe_surface(plot_surface, args, p):
@@ -118,7 +118,7 @@ def probe_path(plot_path, args, p):
         drawn = figures.closest(candidates, params)
         return {"contour": figures.contour_extent(cs) if cs is not None else NO_CONTOUR,
                 "path": drawn.xy if drawn is not None else Missing(
-                    "no path in the figure: draw the (w, b) of params with plot or scatter, w on the x axis")}
+                    "no path in the figure", "draw the (w, b) of params with plot or scatter, w on the x axis")}
 
 
 def probe_path_labels(plot_path, args, p):
@@ -146,15 +146,17 @@ def probe_lines(plot_loss_histories, args, p):
         missing = [k for k in histories if k not in found]
         if missing:
             return {"lines": Missing(f"no line for {', '.join(map(repr, missing))}: the figure has "
-                                     f"{len(found)} line(s) for {len(histories)} histories")}
+                                     f"{len(found)} line(s) for {len(histories)} histories",
+                                     "draw one line per history, whatever their number: loop over histories")}
         for key, losses in histories.items():
             x = found[key].xy[:, 0]
             if len(x) != len(losses):
                 return {"lines": Missing(f"the line of {key!r} has {len(x)} points; its history has "
-                                         f"{len(losses)} epochs")}
+                                         f"{len(losses)} epochs", "draw every loss of each history, one per epoch")}
             if not epochs_ok(x, len(losses)):
-                return {"lines": Missing(f"the line of {key!r} has x values {x[:3].tolist()}...; plot each loss "
-                                         "at its epoch (x = 0, 1, 2, ... or 1, 2, 3, ..., or leave x out)")}
+                return {"lines": Missing(f"the line of {key!r} has x values {x[:3].tolist()}...",
+                                         "plot each loss at its epoch (x = 0, 1, 2, ... or 1, 2, 3, ..., "
+                                         "or leave x out)")}
         return {"lines": np.concatenate([found[k].xy[:, 1] for k in histories])}
 
 
@@ -180,12 +182,12 @@ def probe_line_labels(plot_loss_histories, args, p):
                # judged on the lines whose label is right: a wrong label is the labels output's to report
                "legend": [k if not named[k] or k not in found or names_key(shown[k] or "", histories) == k else ""
                           for k in histories] if entries is not None else Missing(
-                   "no legend: call plt.legend() or ax.legend() after drawing the labelled lines"),
+                   "no legend", "call plt.legend() or ax.legend() after drawing the labelled lines"),
                "xlabel": True, "ylabel": True}
         for axis in ("x", "y"):
             if ax is None or not text(getattr(ax, f"get_{axis}label")()).strip():
-                out[f"{axis}label"] = Missing(f"the {axis} axis has no label: add one with plt.{axis}label(...) "
-                                              f"or ax.set_{axis}label(...)")
+                out[f"{axis}label"] = Missing(f"the {axis} axis has no label", "label both axes: plt.xlabel(...) and "
+                                              "plt.ylabel(...), or ax.set_xlabel(...) and ax.set_ylabel(...)")
         return out
 
 
@@ -198,20 +200,26 @@ def per_method(i, p):
     return f"{keys[i // n]!r}, epoch {i % n}"
 
 
+SHAPE = {"shape": "a grid of shape {got}, not {expected}: n_samples values along each axis"}
 GRID_HINTS = {
+    **SHAPE,
     "transposed": "the grid is transposed: np.meshgrid(w_values, b_values) with its default indexing='xy' "
                   "gives W[i, j] = the j-th w and B[i, j] = the i-th b",
     "scaled": "{factor:.4g}x the expected grid: are w_range and b_range (or the meshgrid arguments) swapped?",
 }
 Z_HINTS = {
+    **hints.MEAN, **SHAPE,
     "flipped": "Z is the right surface mirrored, the cost at -b (or -w): a sign slip? "
                "The error of y_hat = w*x + b is y - (w*x + b), not y - w*x + b",
     "transposed": "Z is transposed: Z[i, j] belongs to the i-th b (row) and the j-th w (column)",
-    "scaled": "a constant factor of {factor:.4g}: a sum instead of a mean?",
 }
 CONTOUR = Output("contour", "the contour map: the extent of its grid in w and b and its range of Z", rtol=1e-5,
-                 atol=1e-6, columns=EXTENT)
-AXIS_LABELS = Output("axis labels", "the x and y labels of the contour map, read as 'w' and 'b'", exact=True)
+                 atol=1e-6, columns=EXTENT, hints={
+                     "crossed": "the {column} of the map is what the {other} should be: w goes on the x axis, "
+                                "b on the y axis (contour(W, B, Z))"})
+AXES_NAMED = {"any": "label the x axis w and the y axis b, e.g. ax.set_xlabel('w') and ax.set_ylabel('b')"}
+AXIS_LABELS = Output("axis labels", "the x and y labels of the contour map, read as 'w' and 'b'", exact=True,
+                     hints=AXES_NAMED)
 
 
 BOWL = dict(w_range=15.0, b_range=13.0, n_samples=30, w_low=1.0, b_low=-1.0, z_low=0.01, steep=3.0, tilt=0.0)
@@ -223,41 +231,52 @@ EXERCISE = Exercise(
     title="Seeing it: loss surface, parameter path and loss histories",
     lab="003, 000",
     teaches="the cost as a surface over (w, b), its contour map, the path of gradient descent, loss histories",
+    imports=("matplotlib", "matplotlib.pyplot", "mpl_toolkits.mplot3d"),
     checks=(
-        Check("loss_surface", "loss_surface", 3.0,
+        Check("loss_surface", 3.0,
               about="loss_surface(X, y, w_range, b_range, n_samples): the grid W, B and the cost Z on it",
               params=SURFACE, build=lambda p: (*data(p), p["w_range"], p["b_range"], p["n_samples"]),
+              cases=public({}, {"w_range": 5.0, "b_range": 8.0, "n_samples": 12},
+                           label=settings("w_range", "b_range", "n_samples")),
               probe=probe_grid,
               outputs=(Output("W", "the w of each grid point", rtol=1e-5, atol=1e-4, hints=GRID_HINTS),
                        Output("B", "the b of each grid point", rtol=1e-5, atol=1e-4, hints=GRID_HINTS),
                        Output("Z", "the mean squared error at each grid point", rtol=1e-4, atol=1e-4,
                               hints=Z_HINTS))),
-        Check("plot_surface", "plot_surface", 1.0, params=BOWL, build=bowl, probe=probe_surface,
+        Check("plot_surface", 1.0, params=BOWL, build=bowl, probe=probe_surface,
               about="plot_surface(W, B, Z): the 3D surface and the contour map of Z",
               outputs=(Output("surface", "the 3D view: its data limits in w, b and Z", rtol=1e-5, atol=1e-6,
                               columns=EXTENT), CONTOUR)),
-        Check("plot_surface labels", "plot_surface", 1.0, params=BOWL, build=bowl, probe=probe_surface_labels,
+        Check("plot_surface", 1.0, name="plot_surface labels", params=BOWL, build=bowl, probe=probe_surface_labels,
               about="plot_surface(W, B, Z): the axis labels of both views",
-              outputs=(AXIS_LABELS, Output("surface axis labels", "the x and y labels of the 3D view", exact=True))),
-        Check("plot_path", "plot_path", 2.0, params=PATH, build=path_args, probe=probe_path,
+              outputs=(AXIS_LABELS, Output("surface axis labels", "the x and y labels of the 3D view", exact=True,
+                                           hints=AXES_NAMED))),
+        Check("plot_path", 2.0, params=PATH, build=path_args, probe=probe_path,
               swap=("plot_surface",),
               about="plot_path(W, B, Z, params): the contour map of Z and the path of (w, b) drawn over it",
               outputs=(CONTOUR, Output("path", "the points of the path, as (w, b)", rtol=1e-5, atol=1e-6,
                                        columns=("w", "b"), history=per_iteration, hints={
-                                           "flipped": "the points look mirrored: drawn as (b, w), or in reverse "
-                                                      "order? w goes on the x axis, b on the y axis"}))),
-        Check("plot_path labels", "plot_path", 1.0, params=PATH, build=path_args, probe=probe_path_labels,
+                                           "shifted": "the path starts at its second point: draw every (w, b) "
+                                                      "of params, from the first",
+                                           "swapped": "the points are drawn as (b, w): w goes on the x axis, "
+                                                      "b on the y axis",
+                                           "flipped": "the points come in reverse order: draw params from the "
+                                                      "first (w, b) to the last"}))),
+        Check("plot_path", 1.0, name="plot_path labels", params=PATH, build=path_args, probe=probe_path_labels,
               swap=("plot_surface",), about="plot_path(W, B, Z, params): the axis labels", outputs=(AXIS_LABELS,)),
-        Check("plot_loss_histories", "plot_loss_histories", 2.0, params=HISTORIES, build=histories_args,
+        Check("plot_loss_histories", 2.0, params=HISTORIES, build=histories_args,
               probe=probe_lines,
               about="plot_loss_histories(histories): a line per history, matched by its data",
               outputs=(Output("lines", "the y values of each history's line", rtol=1e-5, atol=1e-8,
                               history=per_method),)),
-        Check("plot_loss_histories labels", "plot_loss_histories", 1.0, params=HISTORIES, build=histories_args,
+        Check("plot_loss_histories", 1.0, name="plot_loss_histories labels", params=HISTORIES, build=histories_args,
               probe=probe_line_labels,
               about="plot_loss_histories(histories): each line's label, the legend and the axis labels",
-              outputs=(Output("labels", "the label of each history's line (its key, or the label found)", exact=True),
-                       Output("legend", "the histories the legend names", exact=True),
+              outputs=(Output("labels", "the label of each history's line (its key, or the label found)", exact=True,
+                              hints={"any": "label each line with its own history's key: "
+                                            "for label, losses in histories.items(): ax.plot(losses, label=label)"}),
+                       Output("legend", "the histories the legend names", exact=True, hints={
+                           "any": "the legend names no line: call ax.legend() after the labelled lines are drawn"}),
                        Output("xlabel", "whether the x axis is labelled", exact=True),
                        Output("ylabel", "whether the y axis is labelled", exact=True))),
     ),
