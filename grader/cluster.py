@@ -28,7 +28,7 @@ from . import paths, specs
 from .batch import Graded, graded
 from .grade import Grader, GraderError
 from .sandbox import Limits
-from .sources import MAX_BYTES
+from .sources import MAX_NOTEBOOK, Unreadable, read_bytes
 
 try:
     import dask
@@ -49,7 +49,7 @@ class Dask:
 
     def __init__(self, address: str | Client, *, hidden: bool = True, limits: Limits = Limits(),
                  exercises: tuple[str, ...] | None = None, course: paths.Course = paths.DEFAULT, unsafe: bool = False):
-        self.hidden = hidden
+        self.hidden, self.course = hidden, course
         self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
         self.cluster, self.client, self.owned = None, None, not isinstance(address, Client)
         try:
@@ -143,14 +143,18 @@ def _local_cluster(address: str) -> LocalCluster:
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
 
 
-def _payload(files: dict[str, Path | None]) -> dict[str, bytes]:
-    """The submission's files by name; a file larger than the grader takes is cut one byte past the limit,
-    which is enough for the worker's grader to say so."""
+def _payload(files) -> dict[str, bytes | None]:
+    """The submission's files by name, read as intake reads them (no link followed, nothing but regular files,
+    at most what the grader takes); None for a file the grader refuses, which the worker's grader refuses too."""
     found = {}
-    for file in files.values():
+    for id, file in files.items():
         if file is not None:
-            with open(file, "rb") as f:
-                found[file.name] = f.read(MAX_BYTES + 1)
+            try:
+                found[file.name] = read_bytes(file, getattr(files, "folder", None), MAX_NOTEBOOK + 1)
+            except Unreadable:
+                found[file.name] = None
+        elif id in getattr(files, "refused", {}):
+            found[files.shown.get(id) or f"{id}.py"] = None
     return found
 
 
@@ -171,7 +175,10 @@ def grade_on_worker(name: str, submission: str, files: dict[str, bytes], single:
         folder = Path(tmp) / "submission"
         folder.mkdir()
         for filename, data in files.items():
-            (folder / filename).write_bytes(data)
+            if data is None:
+                (folder / filename).symlink_to("/nonexistent")  # refused, as it was where it was handed in
+            else:
+                (folder / filename).write_bytes(data)
         path = folder / next(iter(files)) if single else folder
         report = grader.grade(path, exercise=exercise)
     return graded(name, replace(report, submission=submission), time.monotonic() - start)

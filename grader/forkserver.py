@@ -51,6 +51,7 @@ class ForkServer:
         self._changed = threading.Condition()
         self._started: dict[int, tuple[int, int]] = {}
         self._exited: dict[int, int] = {}
+        self._ignored: set[int] = set()  # children whose end no one waits for
         self._requests = itertools.count(1)
         self._ready: dict | None = None
         self._alive = True
@@ -90,6 +91,12 @@ class ForkServer:
             self._changed.wait_for(lambda: pid in self._exited or not self._alive, timeout)
             return self._exited.pop(pid, None)
 
+    def ignore(self, pid: int) -> None:
+        """Forget a child: its wait status, when it comes, is dropped."""
+        with self._changed:
+            if self._exited.pop(pid, None) is None:
+                self._ignored.add(pid)
+
     def close(self) -> None:
         try:
             self._socket.shutdown(socket.SHUT_RDWR)  # wakes our reader and tells the template we are gone
@@ -117,7 +124,10 @@ class ForkServer:
                 elif "started" in record:
                     self._started[record["started"]] = (record["pid"], fds[0])
                 elif "exited" in record:
-                    self._exited[record["exited"]] = record["status"]
+                    if record["exited"] in self._ignored:
+                        self._ignored.discard(record["exited"])
+                    else:
+                        self._exited[record["exited"]] = record["status"]
                 self._changed.notify_all()
         with self._changed:
             self._alive = False

@@ -6,7 +6,8 @@ process, from validated plain data only.
 
 Which child holds what is decided here. A child holds one submission's code and the
 items of one group, and nothing else: all the public items together (their parameters
-are public), or one hidden item alone. Every item first runs with the student's own
+are public), or the items of one hidden scenario (the parameters they share; see
+spec.load_hidden), never another scenario's. Every item first runs with the student's own
 helpers. A function graded on its own (a training loop that calls the student's
 ``forward``) runs again with the reference's definition of a helper only when the
 student's helper has failed its own check: a reference definition never enters a child
@@ -200,7 +201,7 @@ class Grader:
             if not isolated:
                 key = (item.exercise, item.hidden)  # nothing to keep apart: few children, for speed
             elif item.hidden:
-                key = (item.exercise, item.index)  # a hidden case's parameters, alone
+                key = (item.exercise, item.case.scenario, swap)  # one hidden scenario's parameters, alone
             else:
                 key = ("public", swap)  # public parameters, and the same reference definitions
             groups.setdefault(key, []).append(item)

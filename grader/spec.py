@@ -76,6 +76,7 @@ class Case:
     params: Mapping[str, Any]
     hidden: bool = False
     label: str = ""
+    scenario: int = 0  # a hidden case: the number of its scenario (items of one scenario share their inputs)
 
 
 @dataclass(frozen=True)
@@ -169,17 +170,28 @@ class Exercise:
 def load_hidden(folder: Path, exercise_id: str) -> Mapping[str, tuple[Case, ...]]:
     """Hidden cases of an exercise, by check name, from <folder>/<id>.json; none if there is no such file.
 
+    The file lists scenarios: ``{"params": {...}, "checks": [...]}``, parameters that override
+    each listed check's own (every check of the exercise when ``checks`` is left out). A
+    check's hidden cases are the scenarios that list it, labelled "hidden 1", "hidden 2", ...
     Hidden cases are course data, read by the grading process only: they never enter the
-    processes that run code, except one case's parameters in the child that runs that case.
+    processes that run code, except one scenario's parameters in the child that runs the
+    items of that scenario.
     """
     path = Path(folder) / f"{exercise_id}.json"
     if not path.exists():
         return MappingProxyType({})
-    table = json.loads(path.read_text(encoding="utf-8"))
-    return MappingProxyType({
-        name: tuple(Case(params, hidden=True, label=f"hidden {i}") for i, params in enumerate(cases, 1))
-        for name, cases in table.items()
-    })
+    scenarios = json.loads(path.read_text(encoding="utf-8"))
+    from .specs import exercise
+
+    names = [check.name for check in exercise(exercise_id).checks]
+    cases: dict[str, list[Case]] = {}
+    for number, scenario in enumerate(scenarios, 1):
+        for name in scenario.get("checks", names):
+            if name not in names:
+                raise ValueError(f"{path}: scenario {number} names no check of {exercise_id}: {name!r}")
+            found = cases.setdefault(name, [])
+            found.append(Case(scenario["params"], hidden=True, label=f"hidden {len(found) + 1}", scenario=number))
+    return MappingProxyType({name: tuple(found) for name, found in cases.items()})
 
 
 def public(*param_sets: Mapping, label: Callable[[Mapping], str] | None = None) -> tuple[Case, ...]:

@@ -47,7 +47,7 @@ MISTAKES = {
         MINIBATCH, "params: at epoch 0, batch 2 (update 2)", "are the gradients zeroed after each update?"),
     "sum instead of mean": (
         [("torch.mean((y_hat - y) ** 2)", "torch.sum((y_hat - y) ** 2)")],
-        items("criterion"), "loss: expected", "60x the expected value: possibly a sum where a mean is asked"),
+        items("criterion"), "loss: expected", "x the expected value: possibly a sum where a mean is asked"),
     "gradient ascent": (
         [("w -= lr * w.grad\n        b -= lr * b.grad", "w += lr * w.grad\n        b += lr * b.grad")],
         STEP_ITEMS, "update: w expected 3.15, got -3.15", "goes up the gradient"),
