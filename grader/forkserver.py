@@ -30,6 +30,7 @@ import traceback
 
 PR_SET_CHILD_SUBREAPER = 36
 PACKET = 1 << 16
+COMPACT_AFTER = 40  # forks after which the template backs its heap with huge pages (see child.compact)
 
 
 class ServerGone(Exception):
@@ -159,7 +160,6 @@ def serve(fd: int, setup: str) -> None:
     child.warm()
     gc.collect()
     gc.freeze()
-    child.compact()
     if "user" in ready:
         try:
             sandbox.prepare(config["allow"])
@@ -173,6 +173,7 @@ def serve(fd: int, setup: str) -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading process's to handle
     sock.send(json.dumps({"ready": ready}).encode())
+    forks = 0
     while True:
         ready_fds, _, _ = select.select([sock, wake_read], [], [])
         if wake_read in ready_fds:
@@ -192,6 +193,14 @@ def serve(fd: int, setup: str) -> None:
             if pid == 0:
                 _child(sock, (wake_read, wake_write, *([pid_namespace] if pid_namespace is not None else [])),
                        fds, ready)
+            if pid_namespace is not None:
+                sandbox.back_in_own_pid(pid_namespace)
+            forks += 1
+            if forks == COMPACT_AFTER:  # many children to come (a class): make each fork cheaper, on the side
+                try:
+                    threading.Thread(target=child.compact, daemon=True).start()
+                except RuntimeError:
+                    pass
             handle = os.pidfd_open(pid)
             for received in fds:
                 os.close(received)
