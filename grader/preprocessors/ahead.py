@@ -25,17 +25,21 @@ Results = dict[str, CheckResult]
 
 
 class Ahead:
-    """Notebooks graded in the background, ``jobs`` at a time, taken by the path they were submitted at."""
+    """Up to ``size`` notebooks graded in the background, taken by the path they were submitted at.
 
-    def __init__(self, grader: Grader, jobs: int):
+    However many are under way, the grader runs only as many children at once as it has
+    slots (the number of cores): a notebook waiting for one costs a thread, not a core.
+    """
+
+    def __init__(self, grader: Grader, size: int):
         self.grader = grader
-        self.jobs = jobs
-        self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade-ahead") if jobs > 0 else None
+        self.size = size
+        self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="grade-ahead") if size > 0 else None
         self._graded: dict[str, Future] = {}
 
     def plan(self, upcoming: list[tuple[str, str]]) -> None:
-        """Grade the first ``jobs`` of ``upcoming`` ((exercise, path) pairs, in nbgrader's order); drop the rest."""
-        wanted = {os.path.abspath(path): exercise for exercise, path in upcoming[:self.jobs]}
+        """Grade the first ``size`` of ``upcoming`` ((exercise, path) pairs, in nbgrader's order); drop the rest."""
+        wanted = {os.path.abspath(path): exercise for exercise, path in upcoming[:self.size]}
         for key in [key for key in self._graded if key not in wanted]:
             self._graded.pop(key).cancel()  # skipped by nbgrader; one already running just finishes
         for key, exercise in wanted.items():

@@ -25,7 +25,7 @@ from ..protocol import Limits
 from .ahead import Ahead, private_copy, read, results_of
 
 DEFAULT = Limits()
-_graders: dict[tuple, tuple[Grader, Ahead]] = {}  # per course, limits and jobs: for every notebook of the run
+_graders: dict[tuple, tuple[Grader, Ahead]] = {}  # per course, limits and lookahead: for the whole run
 
 
 class GradeCells(NbGraderPreprocessor):
@@ -45,8 +45,9 @@ class GradeCells(NbGraderPreprocessor):
     seconds_per_submission = Float(DEFAULT.seconds_per_submission,
                                    help="Wall-clock seconds one notebook may take").tag(config=True)
     memory_mb = Int(DEFAULT.memory_mb, help="Memory the code may take, in MB").tag(config=True)
-    jobs = Int(os.cpu_count() or 1, help="Submitted notebooks graded at once, ahead of nbgrader's own work "
-                                         "on each (0: one at a time, when nbgrader asks)").tag(config=True)
+    ahead = Int(8, help="Submitted notebooks graded ahead of nbgrader's own work on each, in the background "
+                        "(0: each when nbgrader hands it over); the grader runs as many children at once as "
+                        "there are cores, however many").tag(config=True)
     plots = Bool(True, help="Draw each failed history, the student's against the expected one").tag(config=True)
 
     def preprocess(self, nb, resources):
@@ -71,31 +72,43 @@ class GradeCells(NbGraderPreprocessor):
         limits = Limits(seconds_per_check=self.seconds_per_check, seconds_per_submission=self.seconds_per_submission,
                         memory_mb=self.memory_mb)
         course = paths.find(self.course or None)  # nbgrader runs this from its course folder
-        key = (course, limits, self.jobs)
+        key = (course, limits, self.ahead)
         if key not in _graders:
             self.log.info("Starting the grader: the reference's results on every case")
             grader = Grader(hidden=True, limits=limits, course=course)
-            _graders[key] = grader, Ahead(grader, self.jobs)
+            _graders[key] = grader, Ahead(grader, self.ahead)
         return _graders[key]
 
     def upcoming(self, resources) -> list[tuple[str, str]]:
         """This notebook and the ones nbgrader will autograde after it, as (exercise, submitted path), in order.
 
         Read from nbgrader's Autograde converter (this preprocessor's exporter's parent);
-        empty if there is none, which only means nothing is graded ahead.
+        empty if there is none, which only means nothing is graded ahead. Without
+        ``--force`` nbgrader skips a notebook it has autograded already: so does this.
         """
         converter = getattr(self.parent, "parent", None)
         listed, coursedir = getattr(converter, "assignments", None), getattr(converter, "coursedir", None)
         if not isinstance(listed, dict) or coursedir is None:
             return []
         about = resources["nbgrader"]
-        here = os.path.join(coursedir.format_path(coursedir.submitted_directory, about["student"], about["assignment"]),
-                            f"{about['notebook']}.ipynb")
+        here = os.path.abspath(os.path.join(
+            coursedir.format_path(coursedir.submitted_directory, about["student"], about["assignment"]),
+            f"{about['notebook']}.ipynb"))
         order = [os.path.abspath(path) for folder in sorted(listed) for path in sorted(listed[folder])]
-        if os.path.abspath(here) not in order:
+        if here not in order:
             return []
-        return [(Path(path).stem, path) for path in order[order.index(os.path.abspath(here)):]
-                if Path(path).stem in specs.IDS]
+        later = [path for path in order[order.index(here) + 1:] if getattr(converter, "force", False)
+                 or not _autograded(coursedir, path)]
+        return [(Path(path).stem, path) for path in [here, *later] if Path(path).stem in specs.IDS]
+
+
+def _autograded(coursedir, path: str) -> bool:
+    """Whether nbgrader has autograded this submitted notebook already (in its usual folder layout)."""
+    try:
+        relative = Path(path).relative_to(os.path.abspath(os.path.join(coursedir.root, coursedir.submitted_directory)))
+    except ValueError:
+        return False
+    return Path(coursedir.root, coursedir.autograded_directory, relative).exists()
 
 
 def cells_and_items(nb, exercise: str, grader: Grader) -> list[tuple]:
