@@ -24,15 +24,12 @@ from pathlib import Path
 from typing import Iterable
 
 from . import cache, intake, paths, sources, specs, text
+from .errors import GraderError
 from .judge import judge, wrap, zero
 from .protocol import Code, Job, Limits, Reply, Task
 from .results import CheckResult, ExerciseResult, Report
-from .runner import Runner
+from .runner import Runner, template
 from .spec import Check, Exercise, Item, load_hidden
-
-
-class GraderError(Exception):
-    """The grader cannot grade at all (usage, or a broken course); never a student's fault."""
 
 
 @dataclass
@@ -57,16 +54,14 @@ class Grader:
 
     def __init__(self, *, hidden: bool = True, limits: Limits = Limits(), exercises: Iterable[str] | None = None,
                  course: paths.Course = paths.DEFAULT, expected: Path = paths.EXPECTED, isolate: bool = True,
-                 unsafe: bool = False):
+                 unsafe: bool = False, runner: Runner | None = None):
         self.hidden = hidden
         self.course = course
         self.limits = limits
         self.unsafe = unsafe
         self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
         self.hidden_cases = {ex.id: dict(load_hidden(course.hidden, ex.id)) if hidden else {} for ex in self.exercises}
-        imports = tuple(dict.fromkeys(name for ex in self.exercises for name in ex.imports))
-        self.runner = Runner(limits, isolate=isolate, imports=imports)
-        self.runner.start()  # the fork template loads torch while this process reads the course
+        self.runner = runner or template(limits, self.exercises, isolate=isolate)
         self.reference = {ex.id: _read_text(course.reference / ex.filename) for ex in self.exercises}
         self._items = {ex.id: ex.items(self.hidden_cases[ex.id]) for ex in self.exercises}
         self.expected = self._expected(expected)

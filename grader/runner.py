@@ -82,8 +82,8 @@ class Runner:
 
                 env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(
                     filter(None, [str(paths.PACKAGE.parent), os.environ.get("PYTHONPATH")])))
-                preload = ["numpy", "torch", *self.imports, "grader.child", *specs.MODULES]
-                self._server = ForkServer(preload, env, isolate=self.isolate, allow=allowed())
+                preload = ["numpy", *self.imports, "grader.child", *specs.MODULES]
+                self._server = ForkServer(preload, env, isolate=self.isolate, allow=allowed(), imports=self.imports)
             return self._server
 
     def start(self) -> None:
@@ -438,6 +438,14 @@ def _ended(status: int | None) -> Failure:
 
 def _cut(text: str) -> str:
     return text[:OUTPUT_SHOWN] + ("\n[output cut]" if len(text) > OUTPUT_SHOWN else "")
+
+
+def template(limits: Limits, exercises, *, isolate: bool = True) -> Runner:
+    """A runner whose fork template starts loading now what ``exercises`` need, while this process goes on."""
+    imports = tuple(dict.fromkeys(name for ex in exercises for name in ex.imports))
+    runner = Runner(limits, isolate=isolate, imports=imports)
+    runner.start()
+    return runner
 
 
 def allowed() -> list[str]:
