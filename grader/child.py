@@ -241,7 +241,10 @@ def _run_exercise(code: protocol.Code, tasks, job: Job, channel: Channel) -> Non
         channel.send({"loaded": task.key})
         work = (lambda task=task, module=module, failures=failures: channel.send(
             {"result": task.key, **_outcome(task, checks[task.check], module, helpers, job, broken, failures)}))
-        _in_fork(work, task, channel) if fork else work()
+        if fork:
+            _in_fork(work, task, channel)
+        else:
+            work()
 
 
 def _in_fork(work, task, channel: Channel) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -41,6 +41,7 @@ class _Submission:
     replies: dict  # (exercise, item index) -> Reply
     runs: list  # the Runs of public items only, for what the code printed
     sandbox: dict = None  # the protections in force
+    judged: dict = field(default_factory=dict)  # (exercise, item index) -> CheckResult, for the latest reply
 
 
 class Grader:
@@ -209,6 +210,8 @@ class Grader:
                             swap={id: swap[id] for id in ids if swap[id]}, trace=trace))
         for job, run in zip(jobs, self.runner.run_all(jobs, deadline)):
             submission.replies.update(run.replies)
+            for key in run.replies:
+                submission.judged.pop(key, None)
             submission.sandbox = submission.sandbox or run.sandbox
             if not any(self._item(task).hidden for task in job.tasks):  # what the code printed on a hidden case
                 submission.runs.append(run)  # stays unseen
@@ -225,8 +228,11 @@ class Grader:
         return self._judge(item, submission).passed
 
     def _judge(self, item: Item, submission: _Submission) -> CheckResult:
-        return judge(item, self.expected[item.exercise][item.name], submission.replies[item.exercise, item.index],
-                     submission.sources[item.exercise], stubs=self.course.exercises)
+        key = item.exercise, item.index
+        if key not in submission.judged:
+            submission.judged[key] = judge(item, self.expected[item.exercise][item.name], submission.replies[key],
+                                           submission.sources[item.exercise], stubs=self.course.exercises)
+        return submission.judged[key]
 
     def _result(self, ex: Exercise, submission: _Submission) -> ExerciseResult:
         checks = tuple(self._judge(item, submission) for item in self.items(ex))
