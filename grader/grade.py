@@ -256,8 +256,9 @@ class Grader:
         outputs = self.reruns.mistakes(declared, self.expected)
         for item in declared:
             key = (item.exercise, item.index)
-            submission.known[key] = known.match(item, self.expected[item.exercise][item.name],
-                                                 submission.replies[key], outputs[key])
+            found = known.match(item, self.expected[item.exercise][item.name], submission.replies[key], outputs[key])
+            if found is None or found.mistake is not None or self.swaps:  # without the reference, the code-level
+                submission.known[key] = found  # mistakes are not there to try: "none matches" would say too much
         submission.steps.update(self.reruns.steps([
             (item, self.expected[item.exercise][item.name], submission.replies[item.exercise, item.index])
             for item in failed if item.check.replay]))
