@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     whole.add_argument("--jobs", metavar="N", type=int, default=os.cpu_count() or 1,
                        help="students graded at once (default: the number of cores, %(default)s)")
     whole.add_argument("--force", action="store_true", help="regrade students that already have a report")
+    whole.add_argument("--dask", metavar="ADDRESS",
+                       help="grade on a Dask cluster: a scheduler's address (tcp://host:8786), or local:N for N "
+                            "worker processes on this machine (needs the dask extra; --jobs is then unused)")
     grade.set_defaults(command=_grade)
 
     listing = sub.add_parser("list", parents=[where], help="list the exercises",
@@ -199,11 +202,18 @@ def _grade_class(args) -> int:
         raise GraderError("--jobs takes a number of at least 1")
     course = _course(args, "grade")
     batch.submissions(args.path, args.out, args.exercise)  # usage errors before the grader starts
-    grader = Grader(hidden=True, exercises=(args.exercise,) if args.exercise else None, limits=_limits(args),
+    settings = dict(hidden=True, exercises=(args.exercise,) if args.exercise else None, limits=_limits(args),
                     course=course, unsafe=args.unsafe)
-    grader.protections()  # refuses here, once, when the code cannot be isolated
-    summary = batch.grade_class(grader, args.path, args.out, exercise=args.exercise, jobs=args.jobs,
-                                force=args.force)
+    if args.dask:
+        from . import cluster  # distributed, only when asked for
+
+        with cluster.Dask(args.dask, **settings) as executor:
+            summary = batch.grade_class(executor, args.path, args.out, exercise=args.exercise, force=args.force)
+    else:
+        grader = Grader(**settings)
+        grader.protections()  # refuses here, once, when the code cannot be isolated
+        summary = batch.grade_class(batch.Threads(grader, args.jobs), args.path, args.out, exercise=args.exercise,
+                                    force=args.force)
     if not args.quiet:
         sys.stdout.write(render.class_table(args.out / batch.CSV))
     print(f"graded {len(summary.graded)}, already done {len(summary.skipped)}, grader errors {len(summary.failed)}; "

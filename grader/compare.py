@@ -28,7 +28,7 @@ class Verdict:
     where: str = ""  # the first position that left tolerance, e.g. "epoch 1"
     index: int | None = None  # in a history: the first entry that left tolerance (or is missing)
     hint: str = ""  # the likely cause, from the output's hints; '' when no declared pattern fits
-    pattern: str = ""  # the pattern that hint is for (see diagnose.PATTERNS); '' for what the probe saw
+    pattern: str = ""  # the pattern that hint is for (see patterns.PATTERNS); '' for what the probe saw
 
 
 def fmt(x: float) -> str:

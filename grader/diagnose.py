@@ -3,7 +3,7 @@
 Given the expected and the got arrays (already known to differ), name the patterns
 they show, most telling first. The engine knows no exercise: an Output maps the
 patterns it cares about to a likely cause (its hints), and the first pattern found
-that the output declares is the hint shown. ``PATTERNS`` lists every pattern with
+that the output declares is the hint shown. ``patterns.PATTERNS`` lists every pattern with
 sample values of the fields its hint may use; a spec's hints are checked against it
 when the spec loads.
 
@@ -32,47 +32,13 @@ shuffled), ``permuted`` (the same rows in another order), ``transposed``, ``flip
 """
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import Iterator, Mapping
 
 import numpy as np
 
+
 CLOSE = dict(rtol=1e-3, atol=1e-9)
 
-# Every pattern, most telling first (when outputs of one check show several, the first in this order is
-# the hint shown), with sample values of the fields its hint may use.
-PATTERNS: Mapping[str, Mapping[str, object]] = MappingProxyType({
-    "aliased": {"columns": "w, b", "value": "(1, 2)"},
-    "partial_batch": {"got": 20, "expected": 30, "per_epoch": 2, "batches": 3, "points": 60, "batch_size": 25,
-                      "last": 10},
-    "epochs": {"got": 9, "expected": 10},
-    "batches_per_epoch": {"got": 6, "expected": 3, "epochs": 10},
-    "epochs_or_batches": {"got": 60, "expected": 30, "epochs_got": 20, "epochs": 10, "batches_got": 6, "batches": 3},
-    "shifted": {},
-    "swapped": {"first": "w", "second": "b"},
-    "crossed": {"column": "w", "other": "b"},
-    "drift": {},
-    "opposite": {},
-    "step_scaled": {"factor": 2.0},
-    "frozen": {"column": "w"},
-    "zero": {},
-    "zero_column": {"column": "w"},
-    "not_zero": {},
-    "in_order": {},
-    "permuted": {},
-    "transposed": {},
-    "flipped": {"axis": 0},
-    "multiple": {"factor": 60},
-    "scaled": {"factor": 2.0},
-    "offset": {"offset": 1.0},
-    "start": {"expected": "-15", "got": "0.5"},
-    "first_differs": {},
-    "length": {"got": 9, "expected": 10},
-    "shape": {"got": "(30, 30)", "expected": "(12, 12)"},
-    "rising": {},
-    "any": {},
-})
-RANK = {name: i for i, name in enumerate(PATTERNS)}
 
 
 def _close(a, b) -> bool:

@@ -30,6 +30,7 @@ import traceback
 
 PR_SET_CHILD_SUBREAPER = 36
 PACKET = 1 << 16
+COMPACT_AFTER = 40  # forks after which the template backs its heap with huge pages (see child.compact)
 
 
 class ServerGone(Exception):
@@ -51,6 +52,7 @@ class ForkServer:
         self._changed = threading.Condition()
         self._started: dict[int, tuple[int, int]] = {}
         self._exited: dict[int, int] = {}
+        self._ignored: set[int] = set()  # children whose end no one waits for
         self._requests = itertools.count(1)
         self._ready: dict | None = None
         self._alive = True
@@ -90,6 +92,12 @@ class ForkServer:
             self._changed.wait_for(lambda: pid in self._exited or not self._alive, timeout)
             return self._exited.pop(pid, None)
 
+    def ignore(self, pid: int) -> None:
+        """Forget a child: its wait status, when it comes, is dropped."""
+        with self._changed:
+            if self._exited.pop(pid, None) is None:
+                self._ignored.add(pid)
+
     def close(self) -> None:
         try:
             self._socket.shutdown(socket.SHUT_RDWR)  # wakes our reader and tells the template we are gone
@@ -117,7 +125,10 @@ class ForkServer:
                 elif "started" in record:
                     self._started[record["started"]] = (record["pid"], fds[0])
                 elif "exited" in record:
-                    self._exited[record["exited"]] = record["status"]
+                    if record["exited"] in self._ignored:
+                        self._ignored.discard(record["exited"])
+                    else:
+                        self._exited[record["exited"]] = record["status"]
                 self._changed.notify_all()
         with self._changed:
             self._alive = False
@@ -149,7 +160,6 @@ def serve(fd: int, setup: str) -> None:
     child.warm()
     gc.collect()
     gc.freeze()
-    child.compact()
     if "user" in ready:
         try:
             sandbox.prepare(config["allow"])
@@ -163,6 +173,7 @@ def serve(fd: int, setup: str) -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading process's to handle
     sock.send(json.dumps({"ready": ready}).encode())
+    forks = 0
     while True:
         ready_fds, _, _ = select.select([sock, wake_read], [], [])
         if wake_read in ready_fds:
@@ -182,6 +193,14 @@ def serve(fd: int, setup: str) -> None:
             if pid == 0:
                 _child(sock, (wake_read, wake_write, *([pid_namespace] if pid_namespace is not None else [])),
                        fds, ready)
+            if pid_namespace is not None:
+                sandbox.back_in_own_pid(pid_namespace)
+            forks += 1
+            if forks == COMPACT_AFTER:  # many children to come (a class): make each fork cheaper, on the side
+                try:
+                    threading.Thread(target=child.compact, daemon=True).start()
+                except RuntimeError:
+                    pass
             handle = os.pidfd_open(pid)
             for received in fds:
                 os.close(received)

@@ -6,7 +6,8 @@ process, from validated plain data only.
 
 Which child holds what is decided here. A child holds one submission's code and the
 items of one group, and nothing else: all the public items together (their parameters
-are public), or one hidden item alone. Every item first runs with the student's own
+are public), or the items of one hidden scenario (the parameters they share; see
+spec.load_hidden), never another scenario's. Every item first runs with the student's own
 helpers. A function graded on its own (a training loop that calls the student's
 ``forward``) runs again with the reference's definition of a helper only when the
 student's helper has failed its own check: a reference definition never enters a child
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import cache, intake, known, paths, sources, specs, text
-from .judge import judge, zero
+from .judge import judge, wrap, zero
 from .protocol import Code, Job, Limits, Reply, Task
 from .reruns import Reruns
 from .results import CheckResult, ExerciseResult, Report
@@ -206,7 +207,7 @@ class Grader:
             if not isolated:
                 key = (item.exercise, item.hidden)  # nothing to keep apart: few children, for speed
             elif item.hidden:
-                key = (item.exercise, item.index)  # a hidden case's parameters, alone
+                key = (item.exercise, item.case.scenario, swap)  # one hidden scenario's parameters, alone
             else:
                 key = ("public", swap)  # public parameters, and the same reference definitions
             groups.setdefault(key, []).append(item)
@@ -295,7 +296,7 @@ def _own_helpers_note(ex: Exercise, checks: tuple[CheckResult, ...], replies: li
             note = (f"Note: {item.check.target} called your own {', '.join(culprits)}, which "
                     f"{'fails its' if len(culprits) == 1 else 'fail their'} own check; when your instructor grades, "
                     f"{item.check.target} runs with correct ones, so only its own mistakes count.")
-            return checks[:i] + (replace(check, message=f"{check.message}\n{note}"),) + checks[i + 1:]
+            return checks[:i] + (replace(check, message=f"{check.message}\n{wrap(note)}"),) + checks[i + 1:]
     return checks
 
 

@@ -1,6 +1,6 @@
 """Hint sets shared by exercises: for a pattern the engine recognises, the likely cause in the course's words.
 
-An output's hints map a pattern (see ``diagnose.PATTERNS``) to a sentence; these sets
+An output's hints map a pattern (see ``patterns.PATTERNS``) to a sentence; these sets
 cover what several exercises share (a loss history, a parameter history, one update,
 a mean). A spec takes a set and adds or replaces entries: ``{**hints.MEAN, ...}``.
 Where the pattern fits more than one cause, the sentence says "possibly", and the

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from . import paths, sources, specs
 from .compare import as_array, compare
-from .diagnose import RANK
 from .known import Match
+from .patterns import RANK
 from .probes import split_hint
 from .results import CheckResult, Curve
 from .protocol import Failure, Reply

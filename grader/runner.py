@@ -30,7 +30,7 @@ from .protocol import Failure, Job, Limits, Malformed, Reply
 START_SECONDS = 60.0  # for the fork template to come up
 OUTPUT_SHOWN = 4000  # characters of a child's output kept for the report, per exercise
 MAX_RESULTS = 8 << 20  # bytes of results one submission may send in all
-PORTABLE = sys.platform != "linux"
+PORTABLE = sys.platform != "linux" or not hasattr(os, "fork")  # macOS and Windows: a fresh interpreter per child
 
 
 @dataclass
@@ -309,11 +309,15 @@ class _Forked:
             pass
 
     def end(self) -> None:
-        """Kill the child (ending its PID namespace, and so everything it started), reap it, close its pipes."""
+        """Kill the child (ending its PID namespace, and so everything it started), keep what it printed last,
+        close its pipes; the template reaps it."""
         self.kill()
         if self.status is None:
-            self.status = self.server.wait(self.pid, 5)
+            self.server.ignore(self.pid)
         for key in list(self.selector.get_map().values()):
+            if key.data not in ("reply", "exit"):
+                while (data := _read(key.fd)) and len(self.output[key.data]) < OUTPUT_SHOWN:
+                    self.output[key.data] += data.decode("utf-8", "replace")
             os.close(key.fd)
         self.selector.close()
 

@@ -171,9 +171,12 @@ def own_pid_namespace() -> int:
 
 def next_in_new_pid(handle: int) -> None:
     """Make the next fork the first process of a new PID namespace (within this process's own, ``handle``)."""
-    libc = _libc()
-    _check(libc.setns(handle, CLONE_NEWPID), "back to the template's PID namespace")
-    _check(libc.unshare(CLONE_NEWPID), "a PID namespace")
+    _check(_libc().unshare(CLONE_NEWPID), "a PID namespace")
+
+
+def back_in_own_pid(handle: int) -> None:
+    """After that fork: the next ones (and threads, which the kernel refuses meanwhile) in this process's own."""
+    _check(_libc().setns(handle, CLONE_NEWPID), "back to the template's PID namespace")
 
 
 # Each child: first thing after the fork.

@@ -27,8 +27,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping
 
-from .diagnose import PATTERNS
-from .probes import replayed
+from .patterns import PATTERNS
 
 
 class SpecError(ValueError):
@@ -63,7 +62,7 @@ class Output:
     exact: bool = False  # compare as exact values (text, counts), not within tolerances
     columns: tuple[str, ...] = ()  # names of the last axis, e.g. ("w", "b")
     history: Callable[[int, Mapping], str] | None = None  # names position i of a history
-    hints: Mapping[str, str] = field(default_factory=dict)  # pattern -> likely cause (see diagnose.PATTERNS)
+    hints: Mapping[str, str] = field(default_factory=dict)  # pattern -> likely cause (see patterns.PATTERNS)
 
     def unit(self, n: int, params: Mapping) -> str:
         """What one entry of this history of ``n`` entries counts, when its names end in the entry's own number
@@ -140,6 +139,7 @@ class Case:
     params: Mapping[str, Any]
     hidden: bool = False
     label: str = ""
+    scenario: int = 0  # a hidden case: the number of its scenario (items of one scenario share their inputs)
 
 
 @dataclass(frozen=True)
@@ -234,6 +234,8 @@ class Exercise:
     @property
     def runnable(self) -> tuple[Check, ...]:
         """What a child may run: the checks, and each training loop's replay (named "<check> replay")."""
+        from .probes import replayed  # the child's side: NumPy
+
         return self.checks + tuple(
             Check(check.replay.target, 0.0, name=f"{check.name} replay", build=check.build,
                   probe=replayed(check.replay.update), outputs=(Output("next"), Output("loss")))
@@ -262,17 +264,28 @@ class Exercise:
 def load_hidden(folder: Path, exercise_id: str) -> Mapping[str, tuple[Case, ...]]:
     """Hidden cases of an exercise, by check name, from <folder>/<id>.json; none if there is no such file.
 
+    The file lists scenarios: ``{"params": {...}, "checks": [...]}``, parameters that override
+    each listed check's own (every check of the exercise when ``checks`` is left out). A
+    check's hidden cases are the scenarios that list it, labelled "hidden 1", "hidden 2", ...
     Hidden cases are course data, read by the grading process only: they never enter the
-    processes that run code, except one case's parameters in the child that runs that case.
+    processes that run code, except one scenario's parameters in the child that runs the
+    items of that scenario.
     """
     path = Path(folder) / f"{exercise_id}.json"
     if not path.exists():
         return MappingProxyType({})
-    table = json.loads(path.read_text(encoding="utf-8"))
-    return MappingProxyType({
-        name: tuple(Case(params, hidden=True, label=f"hidden {i}") for i, params in enumerate(cases, 1))
-        for name, cases in table.items()
-    })
+    scenarios = json.loads(path.read_text(encoding="utf-8"))
+    from .specs import exercise
+
+    names = [check.name for check in exercise(exercise_id).checks]
+    cases: dict[str, list[Case]] = {}
+    for number, scenario in enumerate(scenarios, 1):
+        for name in scenario.get("checks", names):
+            if name not in names:
+                raise ValueError(f"{path}: scenario {number} names no check of {exercise_id}: {name!r}")
+            found = cases.setdefault(name, [])
+            found.append(Case(scenario["params"], hidden=True, label=f"hidden {len(found) + 1}", scenario=number))
+    return MappingProxyType({name: tuple(found) for name, found in cases.items()})
 
 
 def public(*param_sets: Mapping, label: Callable[[Mapping], str] | None = None) -> tuple[Case, ...]:

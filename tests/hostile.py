@@ -184,12 +184,13 @@ print("found:", FOUND)
 '''
 LEAVE_SURVIVORS = f'''
 import os, threading, time, ctypes
-if os.fork() == 0:  # a daemon: a new session, then the survivor
+if not os.environ.get("LEFT") and os.fork() == 0:  # once per process: a daemon in a new session, then the survivor
     os.setsid()
     if os.fork() == 0:
         os.execv("/bin/sleep", ["sleep", "{SURVIVOR}"])
     threading.Thread(target=time.sleep, args=(1000,)).start()
     ctypes.CDLL(None).pthread_exit(None)  # a zombie leader with a live thread
+os.environ["LEFT"] = "1"
 '''
 SHARED = "GDGRADER-SHARED-NOTE"
 WRITE_SHARED = f'''

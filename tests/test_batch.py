@@ -66,17 +66,26 @@ def children_of(pid):
     return found
 
 
-def test_a_run_killed_with_sigkill_resumes_without_losing_or_duplicating(tmp_path):
-    folder, out = tmp_path / "class", tmp_path / "out"
-    students = [f"student{i:02d}" for i in range(8)]
+def slow_class(folder, students):
+    """A class of complete minibatch submissions that each take a second or so."""
     for name in students:
         (folder / name).mkdir(parents=True)
         (folder / name / "minibatch.py").write_text(mutate("minibatch", SLOW))
-    run = grade_class(folder, out, "--exercise", "minibatch", "--jobs", "1")
+
+
+def wait_for_reports(run, out, count):
     deadline = time.monotonic() + 300
-    while len(list((out / "reports").glob("*.json"))) < 3:
-        assert time.monotonic() < deadline and run.poll() is None, "the run ended before it could be killed"
+    while len(list((out / "reports").glob("*.json"))) < count:
+        assert time.monotonic() < deadline and run.poll() is None, "the run ended before it could be interrupted"
         time.sleep(0.05)
+
+
+def test_a_run_killed_with_sigkill_resumes_without_losing_or_duplicating(tmp_path):
+    folder, out = tmp_path / "class", tmp_path / "out"
+    students = [f"student{i:02d}" for i in range(8)]
+    slow_class(folder, students)
+    run = grade_class(folder, out, "--exercise", "minibatch", "--jobs", "1")
+    wait_for_reports(run, out, 3)
     server = children_of(run.pid)
     run.send_signal(signal.SIGKILL)
     run.wait()
@@ -250,3 +259,29 @@ def test_a_class_folder_given_as_one_submission_is_recognised(tmp_path, grader):
     report = grader.grade(tmp_path / "class")
     assert report.warnings == ("class holds 3 student folders (ada, ben, cy), not one submission: grade them as a "
                                "class with --out DIR",)
+
+
+WATCHED_RUN = """
+import sys
+from pathlib import Path
+from grader import Grader, batch
+
+class Watched(batch.Threads):
+    def grade(self, todo, exercise):
+        for outcome in super().grade(todo, exercise):
+            print(outcome.name, "matplotlib loaded:", "matplotlib" in sys.modules)
+            yield outcome
+
+batch.grade_class(Watched(Grader(exercises=["minibatch"])), Path(sys.argv[1]), Path(sys.argv[2]), exercise="minibatch")
+print("at the end, matplotlib loaded:", "matplotlib" in sys.modules)
+"""
+
+
+def test_nothing_is_plotted_before_the_first_report(tmp_path):
+    folder, out = tmp_path / "class", tmp_path / "out"
+    slow_class(folder, ["a", "b"])
+    done = subprocess.run([sys.executable, "-c", WATCHED_RUN, str(folder), str(out)], cwd=paths.ROOT,
+                          capture_output=True, text=True, timeout=300)
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("matplotlib loaded: False"), done.stderr
+    assert lines[-1] == "at the end, matplotlib loaded: True" and (out / "summary.png").exists()

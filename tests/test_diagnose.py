@@ -8,7 +8,8 @@ import pytest
 from conftest import all_items
 from grader import exercises
 from grader.compare import compare
-from grader.diagnose import PATTERNS, patterns
+from grader.diagnose import patterns
+from grader.patterns import PATTERNS
 from grader.spec import Batches, Case, Check, Output, SpecError, per_epoch
 
 SIX_BY_25 = Batches(lambda p: 60, lambda p: 25)  # 60 points in batches of 25: 25, 25, 10

@@ -78,3 +78,21 @@ def test_stub_and_reference_mirror_each_other(exercise):
         else:
             assert ast.dump(node) == ast.dump(reference[name]), f"given code {name} differs"
     assert set(ex.targets) <= set(stub), "every graded name is in the stub"
+
+
+# The sample class: which of its files are the course's own (a complete exercise, or an untouched stub).
+SAMPLE_COPIES = {"reference": {"ada": ("autograd", "features", "numpy_by_hand", "pytorch_way", "seeing"),
+                               "ben": ("numpy_by_hand",), "eve": ("features",)},
+                 "exercises": {"ben": ("autograd",),
+                               "cy": ("autograd", "features", "minibatch", "numpy_by_hand", "pytorch_way", "seeing")}}
+
+
+def test_the_sample_class_holds_the_course_as_it_is():
+    """A sample student's complete (or untouched) exercise is the reference (or the stub) as it is today."""
+    for part, students in SAMPLE_COPIES.items():
+        for student, ids in students.items():
+            for id in ids:
+                sample = paths.ROOT / "samples" / "class" / student / f"{id}.py"
+                assert sample.is_file() and not sample.is_symlink(), sample
+                assert sample.read_text() == (paths.ROOT / part / f"{id}.py").read_text(), \
+                    f"{sample} differs from {part}/{id}.py: copy it again"

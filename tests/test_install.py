@@ -42,7 +42,7 @@ def test_the_installed_command_grades_the_sample_class_from_another_folder(insta
     with open(tmp_path / "out" / "scores.csv", newline="") as f:
         scores = {row["student"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)}
     assert sorted(scores) == ["ada", "ben", "cy", "dee", "eve"]
-    assert scores["ada"][0] == scores["ada"][1] == 148 and 0 < scores["ben"][0] < 148 and scores["dee"][0] == 0
+    assert scores["ada"][0] == scores["ada"][1] > scores["ben"][0] > 0 == scores["dee"][0]
     assert gdgrader(installed, "--version", cwd=elsewhere).stdout == f"gdgrader {__version__}\n"
     assert gdgrader(installed, "--help", cwd=elsewhere).stdout.startswith("usage: gdgrader ")
     module = subprocess.run([str(installed / "bin" / "python"), "-m", "grader", "--help"], cwd=elsewhere,
@@ -62,8 +62,11 @@ def test_the_course_from_the_environment_or_from_the_folders_above(installed, tm
     course = course_copy(tmp_path / "course")
     (course / "submissions").mkdir()
     shutil.copytree(paths.ROOT / "samples" / "class" / "ben", course / "submissions" / "ben")
+    here = gdgrader(installed, "grade", paths.ROOT / "samples" / "class" / "ben", "--quiet", "--course", paths.ROOT,
+                    cwd=tmp_path)
+    assert here.returncode == 0 and here.stdout.startswith("Total: "), here.stderr
     below = gdgrader(installed, "grade", "ben", "--quiet", cwd=course / "submissions")
-    assert below.returncode == 0 and below.stdout == "Total: 39 / 148\n", below.stderr
+    assert below.returncode == 0 and below.stdout == here.stdout, below.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     named = gdgrader(installed, "grade", course / "submissions" / "ben", "--quiet", cwd=elsewhere,
