@@ -13,10 +13,13 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, batch, classroom, gradescope, notebooks, paths, release, render, specs
-from .grade import Grader, GraderError
-from .results import Report
+from . import __version__, paths, specs
+from .errors import GraderError
 from .protocol import Limits
+from .results import Report
+
+# The rest is imported by each command as it needs it: `check` starts the fork template (which imports
+# torch, the longest wait) before this process loads NumPy and the rest of the grader.
 
 USAGE_ERROR = 2
 
@@ -151,15 +154,21 @@ def _course(args, needs_reference: str = "", required: bool = True) -> paths.Cou
 
 def _check(args) -> int:
     if args.classroom:
+        from . import classroom
+
         classroom.require()
     # With no course anywhere, an installed student release checks a file on its expected values alone.
     course = _course(args, required=args.path is None or not paths.EXPECTED.exists()) or paths.DEFAULT
     path = args.path or course.exercises
-    grader = Grader(hidden=False, exercises=_only(args.exercise, path), limits=_limits(args), course=course)
+    grader = _grader(args, path, hidden=False, course=course)
     report = _run(grader, path, args.exercise, args.json)
+    from . import render
+
     sys.stdout.write(render.report(report))
     _plots(report, args.plots)
     if args.classroom:
+        from . import classroom
+
         classroom.write(report)
     return 0 if all(c.passed for e in report.exercises for c in e.checks) else 1
 
@@ -167,16 +176,30 @@ def _check(args) -> int:
 def _grade(args) -> int:
     if args.out:
         return _grade_class(args)
-    batch.refuse_class(args.path)
     course = _course(args, "grade")
-    grader = Grader(hidden=True, exercises=_only(args.exercise, args.path), limits=_limits(args), course=course,
-                    unsafe=args.unsafe)
+    grader = _grader(args, args.path, hidden=True, course=course, unsafe=args.unsafe)
+    from . import batch, gradescope, render
+
+    batch.refuse_class(args.path)
     report = _run(grader, args.path, args.exercise, args.json)
+
     sys.stdout.write(f"Total: {render.points(report.score, report.max_score)}\n" if args.quiet else render.report(report))
     _plots(report, args.plots, quiet=args.quiet)
     if args.gradescope:
         batch.write_json(args.gradescope, gradescope.results(report, plots=True))
     return 0
+
+
+def _grader(args, path: Path, **settings):
+    """The Grader for one submission at ``path``: its fork template starts first (see the imports above)."""
+    from .runner import template
+
+    exercises = _only(args.exercise, path)
+    limits = _limits(args)
+    runner = template(limits, [specs.exercise(id) for id in exercises or specs.IDS])
+    from .grade import Grader
+
+    return Grader(exercises=exercises, limits=limits, runner=runner, **settings)
 
 
 def _plots(report: Report, folder: Path | None, quiet: bool = False) -> None:
@@ -201,6 +224,9 @@ def _grade_class(args) -> int:
     if args.jobs < 1:
         raise GraderError("--jobs takes a number of at least 1")
     course = _course(args, "grade")
+    from . import batch, render
+    from .grade import Grader
+
     batch.submissions(args.path, args.out, args.exercise)  # usage errors before the grader starts
     settings = dict(hidden=True, exercises=(args.exercise,) if args.exercise else None, limits=_limits(args),
                     course=course, unsafe=args.unsafe)
@@ -240,12 +266,16 @@ def _list(args) -> int:
 
 
 def _release(args) -> int:
+    from . import release
+
     path = release.build(args.dir, course=_course(args, "release"), force=args.force)
     print(f"student release written to {path}")
     return 0
 
 
 def _gradescope(args) -> int:
+    from . import gradescope
+
     path = gradescope.write_autograder(args.zip, _course(args, "gradescope"), force=args.force)
     print(f"Gradescope autograder written to {path}: upload it as the autograder of a programming assignment "
           "(Ubuntu base image); each submission is graded with the hidden cases")
@@ -253,6 +283,8 @@ def _gradescope(args) -> int:
 
 
 def _notebooks(args) -> int:
+    from . import notebooks
+
     course = _course(args, "notebooks")
     if args.check:
         stale = notebooks.drift(course)
@@ -275,10 +307,12 @@ def _only(exercise: str | None, path: Path) -> tuple[str, ...] | None:
     return None
 
 
-def _run(grader: Grader, path: Path, exercise: str | None, json_file: Path | None) -> Report:
+def _run(grader, path: Path, exercise: str | None, json_file: Path | None) -> Report:
     if not path.exists():
         raise GraderError(f"no such file or folder: {path}")
     report = grader.grade(path, exercise=exercise)
     if json_file:
+        from . import batch
+
         batch.write_json(json_file, report.to_dict())
     return report

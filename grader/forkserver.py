@@ -40,9 +40,10 @@ class ServerGone(Exception):
 class ForkServer:
     """The grading process's handle on a fork template; thread-safe."""
 
-    def __init__(self, preload: list[str], env: dict[str, str], *, isolate: bool, allow: list[str]):
+    def __init__(self, preload: list[str], env: dict[str, str], *, isolate: bool, allow: list[str],
+                 imports: tuple[str, ...] = ()):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        setup = json.dumps({"preload": preload, "isolate": isolate, "allow": allow})
+        setup = json.dumps({"preload": preload, "imports": imports, "isolate": isolate, "allow": allow})
         self._process = subprocess.Popen(
             [sys.executable, "-c", "import sys; from grader.forkserver import serve; serve(int(sys.argv[1]), sys.argv[2])",
              str(theirs.fileno()), setup], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env)
@@ -157,7 +158,7 @@ def serve(fd: int, setup: str) -> None:
         importlib.import_module(name)
     from . import child
 
-    child.warm()
+    child.warm(tuple(config["imports"]))
     gc.collect()
     gc.freeze()
     if "user" in ready:

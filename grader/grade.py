@@ -24,16 +24,13 @@ from pathlib import Path
 from typing import Iterable
 
 from . import cache, intake, known, paths, sources, specs, text
+from .errors import GraderError
 from .judge import judge, wrap, zero
 from .protocol import Code, Job, Limits, Reply, Task
 from .reruns import Reruns
 from .results import CheckResult, ExerciseResult, Report
-from .runner import Runner
+from .runner import Budget, Runner, template
 from .spec import Check, Exercise, Item, load_hidden
-
-
-class GraderError(Exception):
-    """The grader cannot grade at all (usage, or a broken course); never a student's fault."""
 
 
 @dataclass
@@ -45,9 +42,9 @@ class _Submission:
     replies: dict  # (exercise, item index) -> Reply
     runs: list  # the Runs of public items only, for what the code printed
     sandbox: dict = None  # the protections in force
+    judged: dict = field(default_factory=dict)  # (exercise, item index) -> CheckResult, for the latest reply
     known: dict = field(default_factory=dict)  # (exercise, item index) -> the known mistake a failed item matches
     steps: dict = field(default_factory=dict)  # (exercise, item index) -> what redoing its updates says
-    judged: dict = field(default_factory=dict)  # (exercise, item index) -> (the reply judged, its CheckResult)
 
 
 class Grader:
@@ -61,16 +58,14 @@ class Grader:
 
     def __init__(self, *, hidden: bool = True, limits: Limits = Limits(), exercises: Iterable[str] | None = None,
                  course: paths.Course = paths.DEFAULT, expected: Path = paths.EXPECTED, isolate: bool = True,
-                 unsafe: bool = False):
+                 unsafe: bool = False, runner: Runner | None = None):
         self.hidden = hidden
         self.course = course
         self.limits = limits
         self.unsafe = unsafe
         self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
         self.hidden_cases = {ex.id: dict(load_hidden(course.hidden, ex.id)) if hidden else {} for ex in self.exercises}
-        imports = tuple(dict.fromkeys(name for ex in self.exercises for name in ex.imports))
-        self.runner = Runner(limits, isolate=isolate, imports=imports)
-        self.runner.start()  # the fork template loads torch while this process reads the course
+        self.runner = runner or template(limits, self.exercises, isolate=isolate)
         self.reference = {ex.id: _read_text(course.reference / ex.filename) for ex in self.exercises}
         self._items = {ex.id: ex.items(self.hidden_cases[ex.id]) for ex in self.exercises}
         self.expected = self._expected(expected)
@@ -123,7 +118,8 @@ class Grader:
             jobs = [Job((_code(id, f"reference/{id}.py", ((1, self.reference[id], ()),)),),
                         tuple(_task(item) for item in every[id])) for id in missing]
             broken = []
-            for (id, digest), run in zip(missing.items(), self.runner.run_all(jobs, time.monotonic() + 600)):
+            runs = self.runner.run_all(jobs, time.monotonic() + 600, Budget(1 << 30))  # trusted: no cap to speak of
+            for (id, digest), run in zip(missing.items(), runs):
                 replies = {item.name: run.replies[id, item.index] for item in every[id]}
                 broken += [f"{id} {name}: {reply.failure.message if reply.failure else reply.problems}"
                            for name, reply in replies.items() if reply.failure or reply.problems]
@@ -179,11 +175,11 @@ class Grader:
 
     def _run(self, submission: _Submission, protections: dict) -> None:
         """Run every item, own helpers first; then, level by level, the failed items whose helpers failed."""
-        deadline = time.monotonic() + self.limits.seconds_per_submission
+        deadline, budget = time.monotonic() + self.limits.seconds_per_submission, Budget()
         isolated = "none" not in protections
         items = [item for id in submission.codes for item in self.items(specs.exercise(id))]
         trace = () if self.swaps else tuple(sorted({name for item in items for name in item.check.swap}))
-        self._round(submission, items, {}, isolated, deadline, trace)
+        self._round(submission, items, {}, isolated, deadline, budget, trace)
         if not self.swaps:
             return
         for level in range(1, 1 + max((_level(item.check, specs.exercise(item.exercise)) for item in items),
@@ -196,10 +192,10 @@ class Grader:
                         not self._passed(item, submission):
                     redo[item.exercise, item.index] = swap
             if redo:
-                self._round(submission, [self._items[id][i] for id, i in redo], redo, isolated, deadline, ())
+                self._round(submission, [self._items[id][i] for id, i in redo], redo, isolated, deadline, budget, ())
 
     def _round(self, submission: _Submission, items: list[Item], swaps: dict, isolated: bool, deadline: float,
-               trace: tuple[str, ...]) -> None:
+               budget: Budget, trace: tuple[str, ...]) -> None:
         """Run ``items`` in children, grouped so that each child holds only what its items share."""
         groups: dict[tuple, list[Item]] = {}
         for item in items:
@@ -218,8 +214,10 @@ class Grader:
             jobs.append(Job(tuple(submission.codes[id] for id in ids), tuple(_task(item) for item in group),
                             helpers={id: self._helpers(id, swap[id]) for id in ids if swap[id]},
                             swap={id: swap[id] for id in ids if swap[id]}, trace=trace))
-        for job, run in zip(jobs, self.runner.run_all(jobs, deadline)):
+        for job, run in zip(jobs, self.runner.run_all(jobs, deadline, budget)):
             submission.replies.update(run.replies)
+            for key in run.replies:
+                submission.judged.pop(key, None)
             submission.sandbox = submission.sandbox or run.sandbox
             if not any(self._item(task).hidden for task in job.tasks):  # what the code printed on a hidden case
                 submission.runs.append(run)  # stays unseen
@@ -236,14 +234,12 @@ class Grader:
         return self._judge(item, submission).passed
 
     def _judge(self, item: Item, submission: _Submission) -> CheckResult:
-        key = (item.exercise, item.index)
-        reply = submission.replies[key]
-        if key in submission.judged and submission.judged[key][0] is reply:
-            return submission.judged[key][1]
-        result = judge(item, self.expected[item.exercise][item.name], reply, submission.sources[item.exercise],
-                       stubs=self.course.exercises, known=submission.known.get(key), steps=submission.steps.get(key, ""))
-        submission.judged[key] = (reply, result)
-        return result
+        key = item.exercise, item.index
+        if key not in submission.judged:
+            submission.judged[key] = judge(item, self.expected[item.exercise][item.name], submission.replies[key],
+                                           submission.sources[item.exercise], stubs=self.course.exercises,
+                                           known=submission.known.get(key), steps=submission.steps.get(key, ""))
+        return submission.judged[key]
 
     def _name_causes(self, submission: _Submission) -> None:
         """For the items that failed (and only those), in trusted children: the known mistake each matches, and

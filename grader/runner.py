@@ -35,12 +35,23 @@ PORTABLE = sys.platform != "linux" or not hasattr(os, "fork")  # macOS and Windo
 
 @dataclass
 class Run:
-    """What came back for the tasks of one or more jobs of one submission."""
+    """What came back for the tasks of one job."""
 
     replies: dict = field(default_factory=dict)  # (exercise, key) -> Reply
     output: dict = field(default_factory=dict)  # exercise -> the first characters its code printed
     sandbox: dict = field(default_factory=dict)  # the protections in force
-    received: int = 0  # bytes of results received
+
+
+class Budget:
+    """Bytes of results one submission may still send, shared by all its children; thread-safe."""
+
+    def __init__(self, size: int = MAX_RESULTS):
+        self.left, self._lock = size, threading.Lock()
+
+    def take(self, size: int) -> bool:
+        with self._lock:
+            self.left -= size
+            return self.left >= 0
 
 
 class _Stop(Exception):
@@ -82,8 +93,8 @@ class Runner:
 
                 env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(
                     filter(None, [str(paths.PACKAGE.parent), os.environ.get("PYTHONPATH")])))
-                preload = ["numpy", "torch", *self.imports, "grader.child", *specs.MODULES]
-                self._server = ForkServer(preload, env, isolate=self.isolate, allow=allowed())
+                preload = ["numpy", *self.imports, "grader.child", *specs.MODULES]
+                self._server = ForkServer(preload, env, isolate=self.isolate, allow=allowed(), imports=self.imports)
             return self._server
 
     def start(self) -> None:
@@ -109,16 +120,17 @@ class Runner:
 
     # Running jobs.
 
-    def run_all(self, jobs: list[Job], deadline: float) -> list[Run]:
+    def run_all(self, jobs: list[Job], deadline: float, budget: Budget | None = None) -> list[Run]:
         """Run jobs (of one submission) side by side; every task of every job gets a Reply in its job's Run."""
+        budget = budget or Budget()
         if len(jobs) <= 1:
-            return [self.run(job, deadline) for job in jobs]
+            return [self.run(job, deadline, budget) for job in jobs]
         with ThreadPoolExecutor(min(self.parallel, len(jobs))) as pool:
-            return list(pool.map(lambda job: self.run(job, deadline), jobs))
+            return list(pool.map(lambda job: self.run(job, deadline, budget), jobs))
 
-    def run(self, job: Job, deadline: float, run: Run | None = None) -> Run:
+    def run(self, job: Job, deadline: float, budget: Budget | None = None) -> Run:
         """Run one job; when a child stops answering, the tasks left run in a fresh one."""
-        run = run or Run()
+        run, budget = Run(), budget or Budget()
         left = list(job.tasks)
         while left:
             if time.monotonic() >= deadline:
@@ -128,10 +140,10 @@ class Runner:
                 break
             part = replace(job, tasks=tuple(left), limits=self.limits)
             with self._slots:
-                self._child(part, left, deadline, run)
+                self._child(part, left, deadline, run, budget)
         return run
 
-    def _child(self, job: Job, left: list, deadline: float, run: Run) -> None:
+    def _child(self, job: Job, left: list, deadline: float, run: Run, budget: Budget) -> None:
         try:
             process = _Spawned(job) if PORTABLE else self._forked(job)
         except Exception as exc:  # the template is gone, or the machine is out of processes
@@ -141,7 +153,7 @@ class Runner:
             left.clear()
             return
         try:
-            self._exchange(process, job, left, deadline, run)
+            self._exchange(process, left, deadline, run, budget)
         except _Stop as stop:
             task = left.pop(0)
             run.replies[task.exercise, task.key] = Reply(failure=stop.failure)
@@ -162,7 +174,7 @@ class Runner:
             job = replace(job, uid=self._users.take())
         return _Forked(server, job)
 
-    def _exchange(self, process, job: Job, left: list, deadline: float, run: Run) -> None:
+    def _exchange(self, process, left: list, deadline: float, run: Run, budget: Budget) -> None:
         limits = self.limits
         loading = True  # whether the child is on the head task's top-level code (before its "loaded")
         started = time.monotonic()
@@ -197,8 +209,7 @@ class Runner:
                 continue
             if kind == "exit":
                 raise _Stop(value, exercise=loading)
-            run.received += len(value)
-            if run.received > MAX_RESULTS:
+            if not budget.take(len(value)):
                 process.kill()
                 raise _Stop(_limit(f"the results were larger than {MAX_RESULTS >> 20} MB in all"))
             try:
@@ -209,6 +220,10 @@ class Runner:
                                    for k, v in dict(message["hello"]).items()}
                 elif message.get("loaded") == task.key and loading and hello:
                     loading = False
+                elif "output" in message and hello:  # what a child without pipes of ours printed (portable)
+                    exercise, text = protocol.clean(message["output"], 100), protocol.clean(message.get("text"))
+                    if exercise in process.output:
+                        process.output[exercise] = text[:OUTPUT_SHOWN]
                 elif message.get("result") == task.key and hello:
                     run.replies[task.exercise, task.key] = protocol.reply(message)
                     left.pop(0)
@@ -361,16 +376,6 @@ class _Spawned:
             return None
         if kind == "malformed":
             raise value
-        if kind == "message" and value.startswith(b'{"output":'):
-            try:
-                message = protocol.parse(value)
-                exercise, text = protocol.clean(message["output"], 100), protocol.clean(message["text"], OUTPUT_SHOWN)
-            except (Malformed, KeyError):
-                return kind, value
-            self.printed += len(text)
-            if exercise in self.output:
-                self.output[exercise] = text
-            return "output", exercise
         if kind == "exit":
             return "exit", _ended(_status(value)) if os.name == "posix" else \
                 Failure("exit", f"the process running the code exited (status {value}) before returning a result")
@@ -438,6 +443,14 @@ def _ended(status: int | None) -> Failure:
 
 def _cut(text: str) -> str:
     return text[:OUTPUT_SHOWN] + ("\n[output cut]" if len(text) > OUTPUT_SHOWN else "")
+
+
+def template(limits: Limits, exercises, *, isolate: bool = True) -> Runner:
+    """A runner whose fork template starts loading now what ``exercises`` need, while this process goes on."""
+    imports = tuple(dict.fromkeys(name for ex in exercises for name in ex.imports))
+    runner = Runner(limits, isolate=isolate, imports=imports)
+    runner.start()
+    return runner
 
 
 def allowed() -> list[str]:

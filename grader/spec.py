@@ -214,7 +214,7 @@ class Exercise:
     lab: str
     teaches: str
     checks: tuple[Check, ...]
-    imports: tuple[str, ...] = ()  # modules its checks use beyond torch and NumPy, loaded once in the fork template
+    imports: tuple[str, ...] = ()  # modules beyond NumPy its code uses, loaded (and warmed) once in the fork template
 
     def __post_init__(self):
         names = [check.name for check in self.checks]

@@ -190,6 +190,7 @@ EXERCISE = Exercise(
     lab="004",
     teaches="requires_grad, loss.backward() and an update inside torch.no_grad(); nn.Linear without bias, "
             "nn.MSELoss and optim.SGD; the same steps as NumPy by hand",
+    imports=("torch", "torch.optim"),
     checks=(
         Check("train_autograd", 2.0,
               about="train_autograd(x, y, a, lr, num_iterations): gradient descent with autograd",

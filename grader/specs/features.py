@@ -193,6 +193,7 @@ EXERCISE = Exercise(
     lab="002",
     teaches="nn.Linear with several inputs, a sum-of-squares loss with optim.SGD, the bias as a column of ones, "
             "gradient descent in matrix form, the least-squares solution",
+    imports=("torch", "torch.optim"),
     checks=(
         Check("make_model", 1.0, about="make_model(weight, bias): the model's parameters and predictions",
               params=dict(DATA, **START), build=start, probe=probe_model,

@@ -194,6 +194,7 @@ EXERCISE = Exercise(
     title="Batch, stochastic and mini-batch gradient descent",
     lab="003",
     teaches="forward, MSE criterion, a manual gradient step, a Dataset and DataLoader, and three training loops",
+    imports=("torch", "torch.utils.data"),
     checks=(
         Check("forward", 1.0, about="forward(X, w, b) and its gradients with respect to w and b",
               params=dict(DATA, w0=2.5, b0=-0.5), build=forward_args, probe=probe_forward,

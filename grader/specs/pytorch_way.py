@@ -250,6 +250,7 @@ EXERCISE = Exercise(
     lab="000",
     teaches="a linear model as an nn.Module, setting its parameters, a DataLoader, and a training loop "
             "with nn.MSELoss and optim.SGD",
+    imports=("torch", "torch.optim", "torch.utils.data"),
     checks=(
         Check("LinearRegression", 1.0,
               about="LinearRegression(input_size, output_size): the shapes of self.linear's weight and bias, "

@@ -231,7 +231,7 @@ EXERCISE = Exercise(
     title="Seeing it: loss surface, parameter path and loss histories",
     lab="003, 000",
     teaches="the cost as a surface over (w, b), its contour map, the path of gradient descent, loss histories",
-    imports=("matplotlib", "matplotlib.pyplot", "mpl_toolkits.mplot3d"),
+    imports=("torch", "matplotlib", "matplotlib.pyplot", "mpl_toolkits.mplot3d"),
     checks=(
         Check("loss_surface", 3.0,
               about="loss_surface(X, y, w_range, b_range, n_samples): the grid W, B and the cost Z on it",
