@@ -70,7 +70,7 @@ class Reruns:
 
     def _run_missing(self, items: list[Item]) -> None:
         """Run, and keep, the outputs of the mistakes the items need and that are not known yet."""
-        wanted: dict[tuple[str, str], list[tuple[Item, Mistake, Mapping]]] = {}  # (exercise, code) -> runs
+        wanted: dict[tuple[str, str], list[tuple[Item, Mistake, Mapping]]] = {}  # (exercise, code) -> asked
         for item in items:
             ran = self._table(item.exercise).setdefault(item.name, {})
             for mistake in item.check.mistakes:
@@ -85,10 +85,11 @@ class Reruns:
         if not wanted:
             return
         jobs = [Job((self._code(exercise, name),), tuple(Task(i, exercise, item.check.name, dict(params))
-                                                          for i, (item, _, params) in enumerate(runs)))
-                for (exercise, name), runs in wanted.items()]
-        for ((exercise, _), runs), run in zip(wanted.items(), self.runner.run_all(jobs, time.monotonic() + SECONDS, Budget(TRUSTED))):
-            for i, (item, mistake, _) in enumerate(runs):
+                                                          for i, (item, _, params) in enumerate(asked)))
+                for (exercise, name), asked in wanted.items()]
+        back = self.runner.run_all(jobs, time.monotonic() + SECONDS, Budget(TRUSTED))
+        for ((exercise, _), asked), run in zip(wanted.items(), back):
+            for i, (item, mistake, _) in enumerate(asked):
                 reply = run.replies.get((exercise, i))
                 self._tables[exercise][item.name][mistake.name] = None if reply is None or reply.failure else \
                     {"outputs": reply.outputs, "problems": reply.problems}
