@@ -7,6 +7,10 @@ hidden cases, and the versions of Python, torch and NumPy. A file whose key diff
 or that does not read back whole, is computed again and rewritten atomically; it is
 never trusted. The folder is ``$GDGRADER_CACHE``, else ``$XDG_CACHE_HOME/gdgrader``,
 else ``~/.cache/gdgrader``; where none can be written, nothing is kept.
+
+The outputs of known mistakes (see reruns.py) are kept the same way, in a file of their
+own per exercise (``kind="mistakes"``), under a key that also hashes the exercise's
+mistakes/ folder; they are added to as failed items need them.
 """
 from __future__ import annotations
 
@@ -45,22 +49,27 @@ def _grader_code() -> bytes:
     return digest.digest()
 
 
-def key(course: paths.Course, exercise: str) -> str:
-    """The digest of everything the reference's outputs on this exercise depend on."""
+def key(course: paths.Course, exercise: str, kind: str = "") -> str:
+    """The digest of everything the reference's outputs on this exercise depend on (``kind="mistakes"``: its
+    known mistakes' outputs, which also depend on its mistakes/ folder)."""
     digest = hashlib.sha256(_grader_code() + _versions().encode())
-    for path in (course.reference / f"{exercise}.py", course.hidden / f"{exercise}.json"):
+    files = [course.reference / f"{exercise}.py", course.hidden / f"{exercise}.json"]
+    if kind == "mistakes":
+        folder_ = course.mistakes / exercise
+        files += sorted(folder_.glob("*.py")) if folder_.is_dir() else []
+    for path in files:
         digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"\0none"))
     return digest.hexdigest()
 
 
-def _file(exercise: str, digest: str) -> Path:
-    return folder() / f"{exercise}-{digest[:16]}.json"
+def _file(exercise: str, digest: str, kind: str = "") -> Path:
+    return folder() / f"{kind + '-' if kind else ''}{exercise}-{digest[:16]}.json"
 
 
-def load(exercise: str, digest: str) -> dict | None:
-    """Item name -> the reference's outputs, if a whole file with this key is there."""
+def load(exercise: str, digest: str, kind: str = "") -> dict | None:
+    """Item name -> the reference's outputs (or the mistakes' outputs), if a whole file with this key is there."""
     try:
-        data = json.loads(_file(exercise, digest).read_text(encoding="utf-8"))
+        data = json.loads(_file(exercise, digest, kind).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("key") != digest or not isinstance(data.get("items"), dict):
@@ -71,22 +80,22 @@ def load(exercise: str, digest: str) -> dict | None:
     return data["items"]
 
 
-def store(exercise: str, digest: str, items: dict) -> None:
+def store(exercise: str, digest: str, items: dict, kind: str = "") -> None:
     """Keep ``items`` (item name -> outputs) under this key; nothing happens where the folder cannot be written."""
     body = json.dumps(items, sort_keys=True, allow_nan=True)
     data = {"key": digest, "sum": hashlib.sha256(body.encode()).hexdigest(), "items": items}
     try:
         folder().mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder(), prefix=f".{exercise}-", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=folder(), prefix=f".{kind}{exercise}-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(data, f, allow_nan=True)
-            os.replace(tmp, _file(exercise, digest))
+            os.replace(tmp, _file(exercise, digest, kind))
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        for old in folder().glob(f"{exercise}-*.json"):  # what other versions of the course or grader left
-            if old != _file(exercise, digest):
+        for old in folder().glob(_file(exercise, "*", kind).name):  # what other versions of the course or grader left
+            if old != _file(exercise, digest, kind):
                 old.unlink(missing_ok=True)
     except OSError:
         pass

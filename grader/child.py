@@ -227,7 +227,7 @@ def run(job: Job, channel: Channel, capture) -> None:
 def _run_exercise(code: protocol.Code, tasks, job: Job, channel: Channel) -> None:
     chunks, broken = _compile(code)
     helpers = _helpers(job, code.exercise)
-    checks = {check.name: check for check in exercise(code.exercise).checks}
+    checks = {check.name: check for check in exercise(code.exercise).runnable}
     module, failures, seconds = _load(code, chunks, broken)
     if len(code.chunks) == 1 and (broken or failures):  # a file that does not load: every item fails the same way
         failure = Failure("syntax", broken[0][1], broken[0][0]) if broken else failures[0][0]

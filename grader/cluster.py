@@ -1,10 +1,10 @@
 """Grading a class on a Dask cluster: the same class run, with the students spread over its workers.
 
-The workers need no shared file system. The course (exercises/, reference/, hidden/)
-goes to each worker once, in a worker plugin, which builds one Grader per worker process
-(its fork server and the reference's results) on the first student and reuses it; each
-task carries one submission's bytes and returns its report as plain data, which the
-client writes. Student code runs on a worker exactly as in a local run: in the
+The workers need no shared file system. The course (exercises/, reference/, hidden/,
+mistakes/) goes to each worker once, in a worker plugin, which builds one Grader per
+worker process (its fork server and the reference's results) on the first student and
+reuses it; each task carries one submission's bytes and returns its report as plain
+data, which the client writes. Student code runs on a worker exactly as in a local run: in the
 Grader's sandboxed children. A worker that dies mid-submission (killed, out of memory)
 has its task retried on another; a submission whose tries all end in a dead worker is a
 grader error for that student, and the rest of the class goes on.
@@ -37,7 +37,7 @@ except ImportError:
     raise GraderError("grading on a Dask cluster needs the dask extra: pip install 'gdgrader[dask]'") from None
 
 PLUGIN = "gdgrader-course"
-COURSE = ("exercises", "reference", "hidden")
+COURSE = ("exercises", "reference", "hidden", "mistakes")
 TRIES = 4  # a submission whose worker died this many times is a grader error (allowed-failures + 1)
 START_SECONDS = 60  # for the scheduler to answer, or a local cluster's workers to come up
 

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from . import cache, intake, paths, sources, specs, text
+from . import cache, intake, known, paths, sources, specs, text
 from .errors import GraderError
 from .judge import judge, wrap, zero
 from .protocol import Code, Job, Limits, Reply, Task
+from .reruns import Reruns
 from .results import CheckResult, ExerciseResult, Report
 from .runner import Budget, Runner, template
 from .spec import Check, Exercise, Item, load_hidden
@@ -42,6 +43,8 @@ class _Submission:
     runs: list  # the Runs of public items only, for what the code printed
     sandbox: dict = None  # the protections in force
     judged: dict = field(default_factory=dict)  # (exercise, item index) -> CheckResult, for the latest reply
+    known: dict = field(default_factory=dict)  # (exercise, item index) -> the known mistake a failed item matches
+    steps: dict = field(default_factory=dict)  # (exercise, item index) -> what redoing its updates says
 
 
 class Grader:
@@ -66,6 +69,7 @@ class Grader:
         self.reference = {ex.id: _read_text(course.reference / ex.filename) for ex in self.exercises}
         self._items = {ex.id: ex.items(self.hidden_cases[ex.id]) for ex in self.exercises}
         self.expected = self._expected(expected)
+        self.reruns = Reruns(self.runner, course, self.reference)  # for failed items only: known mistakes, replays
 
     def items(self, ex: Exercise) -> tuple[Item, ...]:
         return self._items[ex.id]
@@ -163,6 +167,7 @@ class Grader:
             submission.codes[ex.id] = _code(ex.id, source.filename, _chunks(source))
         if submission.codes:
             self._run(submission, protections)
+            self._name_causes(submission)
         for ex in graded:
             if ex.id in submission.codes:
                 results[ex.id] = self._result(ex, submission)
@@ -232,8 +237,30 @@ class Grader:
         key = item.exercise, item.index
         if key not in submission.judged:
             submission.judged[key] = judge(item, self.expected[item.exercise][item.name], submission.replies[key],
-                                           submission.sources[item.exercise], stubs=self.course.exercises)
+                                           submission.sources[item.exercise], stubs=self.course.exercises,
+                                           known=submission.known.get(key), steps=submission.steps.get(key, ""))
         return submission.judged[key]
+
+    def _name_causes(self, submission: _Submission) -> None:
+        """For the items that failed (and only those), in trusted children: the known mistake each matches, and
+        what redoing each recorded update from the student's own state says. Scores do not change."""
+        failed = [item for id in submission.codes for item in self.items(specs.exercise(id))
+                  if (item.check.mistakes or item.check.replay) and not self._passed(item, submission)
+                  and not submission.replies[item.exercise, item.index].failure]
+        if not failed:
+            return
+        declared = [item for item in failed if item.check.mistakes]
+        outputs = self.reruns.mistakes(declared, self.expected)
+        for item in declared:
+            key = (item.exercise, item.index)
+            found = known.match(item, self.expected[item.exercise][item.name], submission.replies[key], outputs[key])
+            if found is None or found.mistake is not None or self.swaps:  # without the reference, the code-level
+                submission.known[key] = found  # mistakes are not there to try: "none matches" would say too much
+        submission.steps.update(self.reruns.steps([
+            (item, self.expected[item.exercise][item.name], submission.replies[item.exercise, item.index])
+            for item in failed if item.check.replay]))
+        for item in failed:
+            submission.judged.pop((item.exercise, item.index), None)
 
     def _result(self, ex: Exercise, submission: _Submission) -> ExerciseResult:
         checks = tuple(self._judge(item, submission) for item in self.items(ex))

@@ -11,7 +11,7 @@ HTML without saying which images it keeps, so if it drops one, the message still
 installs the grader with CPU torch into a virtual environment, once, when Gradescope
 builds the image; ``run_autograder`` grades /autograder/submission with the hidden
 cases into /autograder/results/results.json (``AUTOGRADER_ROOT`` moves /autograder,
-to try it elsewhere). The zip holds the course: stubs, solutions, hidden cases.
+to try it elsewhere). The zip holds the course: stubs, solutions, hidden cases, typical mistakes.
 """
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def write_autograder(target: Path, course: paths.Course, *, force: bool = False)
         source = Path(folder)
         installable.copy(source)
         files = {path.relative_to(source).as_posix(): path for path in sorted(source.rglob("*")) if path.is_file()}
-        for part in (course.exercises, course.reference, course.hidden):
+        for part in (course.exercises, course.reference, course.hidden, course.mistakes):
             files.update({path.relative_to(course.root).as_posix(): path for path in sorted(part.rglob("*"))
                           if path.is_file() and "__pycache__" not in path.parts})
         target.parent.mkdir(parents=True, exist_ok=True)

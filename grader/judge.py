@@ -2,21 +2,24 @@
 
 Runs in the grading process on validated plain data. The message says what was
 checked, what was expected, what was got and where it first went wrong, in short
-lines: what was checked first, then the likely cause on a line of its own ("Hint:
-..."), then each output that differs. Every line fits ``WIDTH`` columns (longer ones
-wrap, indented), so that a terminal, ``nbgrader validate`` and its feedback show the
-hint whole; only the student's own traceback lines, quoted as they are, may be longer.
+lines: what was checked first, then the cause on a line of its own (the known mistake
+the answer matches, "Known mistake: ...", else the likely cause from the shape of the
+difference, "Hint: ...", else, where the check knows mistakes, that none matches), then
+what redoing each update from the student's own state says ("Step by step, ..."), then
+each output that differs. Every line fits ``WIDTH`` columns (longer ones wrap,
+indented), so that a terminal, ``nbgrader validate`` and its feedback show the hint
+whole; only the student's own traceback lines, quoted as they are, may be longer.
 """
 from __future__ import annotations
 
 import ast
 import builtins
-import re
 import textwrap
 from pathlib import Path
 
 from . import paths, sources, specs
 from .compare import as_array, compare
+from .known import Match
 from .patterns import RANK
 from .probes import split_hint
 from .results import CheckResult, Curve
@@ -25,7 +28,7 @@ from .spec import Item
 
 INF = float("inf")
 WIDTH = 72  # 80 columns less the report's indent
-KNOWN = "Known mistake: "  # starts the line that names a known mistake the answer matches (none are declared yet)
+KNOWN = "Known mistake: "  # starts the line that names a known mistake the answer matches (see known.py)
 
 
 def wrap(line: str) -> str:
@@ -47,8 +50,9 @@ def zero(item: Item, status: str, message: str) -> CheckResult:
 
 
 def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *,
-          stubs: Path = paths.EXERCISES) -> CheckResult:
-    """Score one item from the reference's reply and the student's."""
+          stubs: Path = paths.EXERCISES, known: Match | None = None, steps: str = "") -> CheckResult:
+    """Score one item from the reference's reply and the student's. ``known``: the known mistake a failed answer
+    matches (None: none was tried); ``steps``: what redoing its updates said. Neither changes the score."""
     check = item.check
     if got.failure:
         return zero(item, got.failure.status, _failure_text(got.failure, item, source, stubs))
@@ -60,10 +64,19 @@ def judge(item: Item, expected: Reply, got: Reply, source: sources.Source, *,
     failed = [v for v in verdicts if not v.passed]
     if not failed:
         return CheckResult(item.name, item.points, item.points, True, item.hidden, "passed", "passed", deviation)
-    with_hints = [v for v in failed if v.hint]
+    ruled_out = known.ruled_out(check.mistakes) if known is not None else set()
+    with_hints = [v for v in failed if v.hint and v.pattern not in ruled_out]
     # the most telling hint: what the probe saw first, then patterns in their order
     hint = min(with_hints, key=lambda v: RANK.get(v.pattern, -1)).hint if with_hints else ""
-    text = compose(checked(item), hinted(hint), *(v.message for v in failed))
+    if known is not None and known.mistake is not None:
+        cause = known.line(check.target)
+    elif hint or known is None:
+        cause = hinted(hint)
+    else:
+        first = "" if steps else next((f"; where it first differs: {o.name} {v.where}"
+                                       for o, v in zip(check.outputs, verdicts) if not v.passed and v.where), "")
+        cause = f"No known mistake matches this answer{first}."
+    text = compose(checked(item), cause, steps, *(v.message for v in failed))
     curves = tuple(_curve(output, expected.outputs.get(output.name), got.outputs.get(output.name), v, item.params)
                    for output, v in zip(check.outputs, verdicts) if not v.passed and v.index is not None)
     return CheckResult(item.name, 0.0, item.points, False, item.hidden, text, "failed", deviation,
@@ -81,15 +94,7 @@ def _curve(output, expected, got, verdict, params) -> Curve | None:
     if e is None or g is None or e.ndim not in (1, 2) or e.ndim != g.ndim or e.shape[1:] != g.shape[1:]:
         return None
     return Curve(output.name, output.about, e.tolist(), g.tolist(), verdict.index, verdict.where, output.columns,
-                 _unit(output, len(e), params))
-
-
-def _unit(output, n: int, params) -> str:
-    """What a history counts, when its names end in the entry's own number ("epoch 3", "update 7")."""
-    found = re.search(r"(\w+) \d+\)?$", output.history(0, params))
-    unit = found.group(1) if found else ""
-    ok = unit and all(re.search(rf"\b{unit} {i}\)?$", output.history(i, params)) for i in {1, n // 2, n - 1} if i > 0)
-    return unit if ok else "entry"
+                 output.unit(len(e), params))
 
 
 def _case_text(item: Item) -> str:

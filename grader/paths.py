@@ -1,7 +1,8 @@
 """Where things are: the grader package, and the course it grades.
 
-A course is a folder holding ``exercises/`` (the stubs), ``reference/`` (the solutions)
-and ``hidden/`` (the hidden cases); a student release holds only ``exercises/``. The
+A course is a folder holding ``exercises/`` (the stubs), ``reference/`` (the solutions),
+``hidden/`` (the hidden cases) and ``mistakes/`` (the code of typical mistakes, wrong
+solutions that name a failed answer's cause); a student release holds only ``exercises/``. The
 grader finds it from ``--course DIR``, else the ``GDGRADER_COURSE`` environment
 variable, else the first folder from the working directory upwards that holds one,
 else the folder around the package (a clone of the repository, or a student release).
@@ -39,6 +40,11 @@ class Course:
     def hidden(self) -> Path:
         """Hidden cases: read by the grading process only."""
         return self.root / "hidden"
+
+    @property
+    def mistakes(self) -> Path:
+        """The code of typical mistakes, mistakes/<exercise>/<name>.py: read by the grading process only."""
+        return self.root / "mistakes"
 
     @property
     def nbgrader(self) -> Path:
@@ -96,4 +102,4 @@ def _default() -> Course:
 
 
 DEFAULT = _default()  # the course named by the environment, else the folder around the package
-EXERCISES, REFERENCE, HIDDEN = DEFAULT.exercises, DEFAULT.reference, DEFAULT.hidden
+EXERCISES, REFERENCE, HIDDEN, MISTAKES = DEFAULT.exercises, DEFAULT.reference, DEFAULT.hidden, DEFAULT.mistakes

@@ -65,6 +65,28 @@ def grad_of(tensor):
     return tensor.grad
 
 
+def replayed(update):
+    """The probe of a training loop's replay (see spec.Replay): one update from each given state.
+
+    ``params["runs"]`` lists (state, start, stop): a state (a row of numbers) and the points the update
+    takes (rows start:stop of the data; stop None: to the end). ``update(target, args, state, rows,
+    params)`` makes the update with the reference's target (``args``: the case's arguments, as the check
+    builds them) and gives (the state after it, the loss it takes first, or None for a loop that records
+    none). Gives, for each run, "next" (that state) and "loss" (nan where there is none).
+    """
+
+    def probe(target, args, params):
+        nexts, losses = [], []
+        for state, start, stop in params["runs"]:
+            after, loss = update(target, args, [float(v) for v in state], slice(start, stop), params)
+            nexts.append([float(v) for v in np.asarray(to_plain(after), dtype=np.float64).reshape(-1)])
+            losses.append(float("nan") if loss is None else
+                          float(np.asarray(to_plain(loss), dtype=np.float64).reshape(())))
+        return {"next": nexts, "loss": losses}
+
+    return probe
+
+
 # Reading values: the same rules for every exercise.
 
 def array(value, what: str = "it") -> np.ndarray | Missing:

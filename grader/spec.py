@@ -9,12 +9,19 @@ Builders and probes run only in the child process that runs student code; the
 grading process reads names, points, tolerances and labels, never the code.
 A spec is checked when it is loaded: a hint keyed to a pattern the engine does not
 know, or naming a field the pattern does not give, fails at import.
+
+A check may also declare its target's typical mistakes (``Mistake``: the reference's
+behaviour with a mistake in it, from other parameters, other code, or its own outputs
+recorded otherwise), which the grading process compares a failed answer with to name
+its cause; and, for a training loop, how to redo one update from any state (``Replay``),
+so that each update the student recorded can be checked from their own parameters.
 """
 from __future__ import annotations
 
 import importlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -57,6 +64,14 @@ class Output:
     history: Callable[[int, Mapping], str] | None = None  # names position i of a history
     hints: Mapping[str, str] = field(default_factory=dict)  # pattern -> likely cause (see patterns.PATTERNS)
 
+    def unit(self, n: int, params: Mapping) -> str:
+        """What one entry of this history of ``n`` entries counts, when its names end in the entry's own number
+        ("epoch 3", "update 7"); else "entry"."""
+        found = re.search(r"(\w+) \d+\)?$", self.history(0, params)) if self.history else None
+        unit = found.group(1) if found else ""
+        ok = unit and all(re.search(rf"\b{unit} {i}\)?$", self.history(i, params)) for i in {1, n // 2, n - 1} if i > 0)
+        return unit if ok else "entry"
+
     def __post_init__(self):
         for pattern, text in self.hints.items():
             if pattern not in PATTERNS:
@@ -67,6 +82,54 @@ class Output:
             except (KeyError, IndexError, ValueError) as exc:
                 raise SpecError(f"output {self.name!r}: the hint for {pattern!r} uses a field the pattern does not "
                                 f"give ({exc}); it gives {', '.join(PATTERNS[pattern]) or 'none'}") from None
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical mistake, as a variant of the reference's behaviour: what the target gives when ``about`` says.
+
+    It is the reference run with its code changed (``code``: the definitions in
+    mistakes/<exercise>/<name>.py take the place of the reference's), on other parameters
+    (``params``: the case's parameters -> those the mistake acts as if given), or both; or
+    the reference's own outputs recorded otherwise (``outputs``: (outputs, parameters) ->
+    the mistake's, computed in the grading process from plain data). ``params`` and
+    ``outputs`` give None where the mistake cannot be told from a right answer on a case.
+    Code-level mistakes are wrong solutions: they stay with the course, never in a release.
+    """
+
+    name: str  # unique in its exercise; a code-level mistake's file is mistakes/<exercise>/<name>.py
+    about: str  # completes "what <target> gives ...", e.g. "when the gradients are not zeroed after each update"
+    code: bool = False
+    params: Callable[[Mapping], Mapping | None] | None = None
+    outputs: Callable[[Mapping, Mapping], Mapping | None] | None = None
+    explains: tuple[str, ...] = ()  # patterns whose hint names this mistake: not given once it is tried and fails
+
+    @property
+    def runs(self) -> bool:
+        """Whether its outputs come from a run (of the reference or of its own code), not from the reference's."""
+        return self.code or self.params is not None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """How to redo one update of a training loop from any state, with the reference's own code.
+
+    The grading process sends states a student recorded (rows of ``history``, and the state after
+    the last update, from ``final``) to a trusted child, which builds the case's arguments as the
+    check does and calls ``update(target, args, state, rows, params)`` with the reference's
+    ``target``: one update from ``state`` on the points ``rows`` (a slice) of the case's data,
+    giving (the state after it, the loss it takes first). Which points an update takes comes from
+    the history's layout: a ``Batches`` layout gives each update its batch, in order; any other,
+    all the points. ``losses`` is recorded per ``loss_at``: "update" (each update's loss on its
+    points, before it) or "epoch" (the loss on all the points at the start of each epoch).
+    """
+
+    target: str
+    update: Callable[..., tuple]
+    history: str
+    final: tuple[str, ...]
+    losses: str = ""
+    loss_at: str = "update"
 
 
 @dataclass(frozen=True)
@@ -93,6 +156,8 @@ class Check:
     about: str = ""  # what the check checks, in one line
     swap: tuple[str, ...] = ()  # names replaced by the reference's, so only the target is graded
     name: str = ""  # the target, unless one target has several checks
+    mistakes: tuple[Mistake, ...] = ()  # its target's typical mistakes, most likely first
+    replay: Replay | None = None  # for a training loop: how to check each recorded update from its own state
 
     def __post_init__(self):
         if not self.name:
@@ -100,6 +165,15 @@ class Check:
         names = [output.name for output in self.outputs]
         if len(set(names)) != len(names):
             raise SpecError(f"check {self.name!r}: two outputs share a name")
+        mistakes = [mistake.name for mistake in self.mistakes]
+        if len(set(mistakes)) != len(mistakes):
+            raise SpecError(f"check {self.name!r}: two mistakes share a name")
+        if self.replay:
+            used = (self.replay.history, *self.replay.final, *([self.replay.losses] if self.replay.losses else []))
+            unknown = [name for name in used if name not in names]
+            if unknown or self.replay.loss_at not in ("update", "epoch"):
+                raise SpecError(f"check {self.name!r}: its replay names no output {', '.join(unknown)} "
+                                f"(or loss_at is not 'update' or 'epoch')")
         labels = [case.label for case in self.cases]
         if len(set(labels)) != len(labels):
             raise SpecError(f"check {self.name!r}: its cases need labels of their own")
@@ -146,6 +220,26 @@ class Exercise:
         names = [check.name for check in self.checks]
         if len(set(names)) != len(names):
             raise SpecError(f"exercise {self.id!r}: two checks share a name; give one a name= of its own")
+        declared: dict[str, Mistake] = {}
+        for check in self.checks:
+            for mistake in check.mistakes:
+                if declared.setdefault(mistake.name, mistake) != mistake:
+                    raise SpecError(f"exercise {self.id!r}: two different mistakes are called {mistake.name!r}")
+
+    @property
+    def mistakes(self) -> tuple[Mistake, ...]:
+        """Every mistake its checks declare, once each."""
+        return tuple({m.name: m for check in self.checks for m in check.mistakes}.values())
+
+    @property
+    def runnable(self) -> tuple[Check, ...]:
+        """What a child may run: the checks, and each training loop's replay (named "<check> replay")."""
+        from .probes import replayed  # the child's side: NumPy
+
+        return self.checks + tuple(
+            Check(check.replay.target, 0.0, name=f"{check.name} replay", build=check.build,
+                  probe=replayed(check.replay.update), outputs=(Output("next"), Output("loss")))
+            for check in self.checks if check.replay)
 
     @property
     def filename(self) -> str:

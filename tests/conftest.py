@@ -144,24 +144,35 @@ def hint_of(message: str) -> str:
     return flat(found.group(1)) if found else ""
 
 
+def known_of(message: str) -> str:
+    """The known mistake a message names ('' if none), its wrapping undone."""
+    found = re.search(rf"^{KNOWN}(.*(?:\n  .*)*)", message, re.M)
+    return flat(found.group(1)) if found else ""
+
+
+def cause_of(message: str) -> str:
+    """The cause a message names: the known mistake it matches, else its hint ('' if neither)."""
+    return known_of(message) or hint_of(message)
+
+
 def naming(message: str) -> str:
     """How a message names the cause of a mistake: 'known' (it matches a known mistake), 'pattern' (a hint from
     the shape of the difference or a known error), or 'unnamed' (what differs and where, no cause)."""
-    if any(line.startswith(KNOWN) for line in message.splitlines()):
+    if known_of(message):
         return "known"
     return "pattern" if hint_of(message) else "unnamed"
 
 
 def assert_layout(message: str):
-    """A message in short lines: what was checked first, then the hint on a line of its own, then what differs;
-    every line fits the width, except the student's own traceback lines at its end."""
+    """A message in short lines: what was checked first, then the cause (a known mistake or a hint) on a line of
+    its own, then what differs; every line fits the width, except the student's own traceback lines at its end."""
     lines = message.split('\n  File "')[0].splitlines()
     long = [line for line in lines if len(line) > WIDTH]
     assert not long, f"lines longer than {WIDTH} columns: {long}"
     assert lines[0].startswith("Checked ")
     checked = 1 + next((i for i, line in enumerate(lines[1:]) if not line.startswith("  ")), len(lines) - 1)
-    hints = [i for i, line in enumerate(lines) if line.startswith("Hint: ")]
-    assert hints in ([], [checked]), f"the hint should follow what was checked:\n{message}"
+    causes = [i for i, line in enumerate(lines) if line.startswith(("Hint: ", KNOWN))]
+    assert causes in ([], [checked]), f"the cause should follow what was checked, once:\n{message}"
 
 
 NAMED: dict[tuple[str, str], tuple[bool, str]] = {}  # (exercise, mistake) -> (caught by a public case, naming)
@@ -171,9 +182,9 @@ def assert_mistake(exercise: str, result: ExerciseResult, owners: set[str], text
                    failing: set[str] | None = None, *, hint: str | tuple[str, ...] | None = None, name: str = ""):
     """A mistake fails exactly the checks that own it (``failing``, when several mistakes are graded together),
     a public case among them, so that the self-check loses points on the same checks as the grade; its first
-    message holds ``text``; it stands far outside the tolerance. Every hint its messages give holds ``hint``
-    (one of them, when several checks each name the cause in their own words), and with ``hint`` None, none
-    gives one: no hint names a cause the mistake does not have."""
+    message holds ``text``; it stands far outside the tolerance. Every cause its messages name (a known mistake
+    or a hint) holds ``hint`` (one of them, when several checks each name the cause in their own words), and with
+    ``hint`` None, none names one: no message names a cause the mistake does not have."""
     assert failed(result) == (owners if failing is None else failing)
     checks = {item.name: item for item in all_items(exercise)}
     lost = {checks[c.name].check.name for c in result.checks if not c.passed and c.name in owners}
@@ -185,16 +196,16 @@ def assert_mistake(exercise: str, result: ExerciseResult, owners: set[str], text
         assert part in flat(first.message), first.message
     causes = (hint,) if isinstance(hint, str) else hint
     if causes is not None:
-        assert any(cause in hint_of(first.message) for cause in causes), first.message
+        assert any(cause in cause_of(first.message) for cause in causes), first.message
     for c in result.checks:
         if c.name in owners:
             assert_layout(c.message)
-            given = hint_of(c.message)
+            given = cause_of(c.message)
             if causes is None:
-                assert not given, f"{c.name}: a hint for a mistake it cannot name: {given!r}"
+                assert not given, f"{c.name}: a cause for a mistake it cannot name: {given!r}"
             elif given:
                 assert any(cause in given for cause in causes), \
-                    f"{c.name}: the hint {given!r} names another cause than {causes}"
+                    f"{c.name}: the cause {given!r} is another than {causes}"
     smallest = min(c.deviation for c in result.checks if c.name in owners)
     MARGINS[exercise, MISTAKE] = min(MARGINS.get((exercise, MISTAKE), float("inf")), smallest)
     NAMED[exercise, name or text] = (bool(lost_public), naming(first.message))

@@ -24,13 +24,14 @@ NN_LOOP = ("""        optimizer.zero_grad()
         optimizer.step()
 """)
 
-# name: (replacements, the checks that must fail (and only those), text the first message must hold, its hint)
+# name: (replacements, the checks that must fail (and only those), text the first message must hold, the cause it
+# names: a known mistake, else a hint)
 MISTAKES = {
     # train_autograd
     "gradient never zeroed": (
         [("        a.grad.zero_()\n", "")],
         AUTOGRAD, "history: at iteration 2: a expected 0.679076, got 0.908677",
-        "the first update matches but later ones do not: is a.grad zeroed after each update?"),
+        "when the gradient is never zeroed"),
     "update outside torch.no_grad()": (
         [(UPDATE, "        a -= lr * a.grad\n")],
         AUTOGRAD, "RuntimeError: a leaf Variable that requires grad is being used in an in-place operation",
@@ -41,46 +42,46 @@ MISTAKES = {
     "a = a - lr * a.grad, then requires_grad_()": (
         [(UPDATE + "        a.grad.zero_()\n",
           UPDATE.replace("a -= lr * a.grad", "a = a - lr * a.grad") + "        a.requires_grad_()\n")],
-        AUTOGRAD, "a_change: expected 1.75, got 0", "the tensor a you were given did not change"),
+        AUTOGRAD, "a_change: expected 1.75, got 0", "when a is given a new tensor at each update"),
     "a = a - lr * a.grad outside torch.no_grad(), grad set to None": (
         [(UPDATE + "        a.grad.zero_()\n", "        a = a - lr * a.grad\n        a.grad = None\n")],
         AUTOGRAD, "TypeError: unsupported operand type(s) for *: 'float' and 'NoneType'", "a.grad is None"),
     "gradient ascent": (
         [("a -= lr * a.grad", "a += lr * a.grad")],
-        AUTOGRAD, "history: at iteration 1: a expected 0.4796, got 0.0204", "the first update goes the wrong way"),
+        AUTOGRAD, "history: at iteration 1: a expected 0.4796, got 0.0204", "when the update goes up the gradient"),
     "loss recorded after the update": (
         [(RECORD, "        history.append(a.item())\n"),
          ("        a.grad.zero_()\n", "        a.grad.zero_()\n"
                                     "        losses.append(((1 / N) * torch.sum((a * x - y) ** 2)).item())\n")],
-        AUTOGRAD, "losses: at iteration 0: expected 200.9, got 151.642", "the loss looks recorded one update late"),
+        AUTOGRAD, "losses: at iteration 0: expected 200.9, got 151.642", "when the loss is recorded after the update"),
     "a recorded after the update": (
         [(RECORD, "        losses.append(loss.item())\n"),
          ("        a.grad.zero_()\n", "        a.grad.zero_()\n        history.append(a.item())\n")],
-        AUTOGRAD, "history: at iteration 0: a expected 0.25, got 0.4796", "the history looks one update late"),
+        AUTOGRAD, "history: at iteration 0: a expected 0.25, got 0.4796", "when a is recorded after each update"),
     "the live tensor a recorded": (
         [("history.append(a.item())", "history.append(a)")],
-        AUTOGRAD, ("history: at iteration 0: a expected 0.25, got 2", "every recorded a is 2, not the start"),
-        "possibly the same tensor (or array) appended each time"),
+        AUTOGRAD, "history: at iteration 0: a expected 0.25, got 2",
+        "when a is recorded as the live tensor itself"),
     "one iteration short": (
         [("    for i in range(num_iterations):\n        y_hat = a * x\n",
           "    for i in range(1, num_iterations):\n        y_hat = a * x\n")],
         AUTOGRAD, "losses: expected 100 entries (iteration 0 to iteration 99), got 99; the first 99 agree",
-        "losses recorded instead of"),
+        "with 1 iteration fewer than num_iterations"),
     "lr hard-coded to the lab's 0.001": (
         [("a -= lr * a.grad", "a -= 0.001 * a.grad")],
         AUTOGRAD - {"train_autograd"}, "history: at iteration 1: a expected -0.8032, got -0.6064",
-        "the expected size: check the learning rate"),
+        "with the lab's learning rate, 0.001, whatever lr it is given"),
     # make_model
     "bias=True": (
         [("nn.Linear(in_features=1, out_features=1, bias=False)\n    nn.init",
           "nn.Linear(in_features=1, out_features=1, bias=True)\n    nn.init")],
-        MODEL, "parameter shapes: expected [[1, 1]], got [[1, 1], [1]]", "nn.Linear(1, 1, bias=False)"),
+        MODEL, "parameter shapes: expected [[1, 1]], got [[1, 1], [1]]", "with a bias"),
     "weight left at its random start": (
         [("    nn.init.constant_(model.weight, a)\n", "")],
-        MODEL, "weight: expected 0.25, got", "the weight is random (another call gives another)"),
+        MODEL, "weight: expected 0.25, got", "when the weight is left at nn.Linear's random start"),
     "a random weight, nn.init.uniform_ as in the lab": (
         [("nn.init.constant_(model.weight, a)", "nn.init.uniform_(model.weight, -1.0, 1.0)")],
-        MODEL, "weight: expected 0.25, got", "the weight is random (another call gives another)"),
+        MODEL, "weight: expected 0.25, got", "when the weight is drawn at random as in the lab"),
     "weight set as a 0-dim tensor": (
         [("nn.init.constant_(model.weight, a)", "model.weight.data = torch.tensor(a)")],
         MODEL, ("parameter shapes: expected [[1, 1]], got [[]]", "y_hat: model(x) with x of shape (N, 1) raised "
@@ -88,40 +89,39 @@ MISTAKES = {
     # train_nn
     "optimizer.zero_grad() forgotten": (
         [("        optimizer.zero_grad()\n", "")],
-        NN, "history: at iteration 2", "the first update matches but later ones do not: is optimizer.zero_grad() "
-                                       "called every iteration?"),
+        NN, "history: at iteration 2", "when the gradient is never zeroed"),
     "step before backward": (
         [("        loss.backward()\n        optimizer.step()\n",
           "        optimizer.step()\n        loss.backward()\n")],
         NN, "history: at iteration 1: a expected 0.4796, got 0.25",
-        "a never changes: is optimizer.step() called after loss.backward()"),
+        "when optimizer.step() comes before loss.backward()"),
     "MSELoss(reduction='sum')": (
         [('nn.MSELoss(reduction="mean")', 'nn.MSELoss(reduction="sum")')],
-        NN, "losses: at iteration 0: expected 200.9, got 1004.5", "the loss: the mean (reduction='mean')"),
+        NN, "losses: at iteration 0: expected 200.9, got 1004.5", "with the squared errors summed instead of averaged"),
     "loss recorded after the step": (
         [(NN_LOOP, NN_LOOP.replace("        losses.append(loss.item())\n", "")
           + "        losses.append(loss_fn(model(x), y).item())\n")],
-        NN, "losses: at iteration 0: expected 200.9, got 151.642", "the loss looks recorded one update late"),
+        NN, "losses: at iteration 0: expected 200.9, got 151.642", "when the loss is recorded after the update"),
     "lr 0.01 in the optimizer": (
         [("optim.SGD(model.parameters(), lr=lr)", "optim.SGD(model.parameters(), lr=0.01)")],
         NN, "the first update is 10x the expected size", "the expected size: check the learning rate"),
     "y not reshaped": (
         [("x, y = x.view(-1, 1), y.view(-1, 1)", "x = x.view(-1, 1)")],
-        NN, "losses: at iteration 0: expected 200.9, got 220.26", "with y_hat and y both of shape (N, 1)"),
+        NN, "losses: at iteration 0: expected 200.9, got 220.26", "when y stays of shape (N,) while y_hat is (N, 1)"),
     "x not reshaped": (
         [("x, y = x.view(-1, 1), y.view(-1, 1)", "y = y.view(-1, 1)")],
         NN, "RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x5 and 1x1)",
         "nn.Linear(1, 1) takes x as a column"),
     "a new model inside train_nn": (
         [("    loss_fn = nn.MSELoss(", "    model = nn.Linear(1, 1, bias=False)\n    loss_fn = nn.MSELoss(")],
-        NN, "weight_change: expected 1.75, got 0", "the model you were given did not change: train it, not a new one"),
+        NN, "weight_change: expected 1.75, got 0", "when it trains a new model of its own, not the one given"),
     # compare_ways
     "the nn way starts from the trained a": (
         [("train_nn(x, y, make_model(a),", "train_nn(x, y, make_model(a_autograd.item()),")],
-        COMPARE, "nn: at iteration 0: expected 0.25, got 2", "give each way a fresh start from the float a"),
+        COMPARE, "nn: at iteration 0: expected 0.25, got 2", "when the nn way starts from the a the autograd"),
     "a random start, as in the lab": (
         [("torch.tensor([a], requires_grad=True)", "torch.randn(1, requires_grad=True)")],
-        COMPARE, "autograd: at iteration 0: expected 0.25, got", "give each way a fresh start from the float a"),
+        COMPARE, "autograd: at iteration 0: expected 0.25, got", "when the autograd way starts at random"),
     "a start that does not require grad": (
         [("torch.tensor([a], requires_grad=True)", "torch.tensor([a])")],
         COMPARE, "RuntimeError: element 0 of tensors does not require grad",
@@ -129,7 +129,7 @@ MISTAKES = {
     "lr and num_iterations not passed on": (
         [("train_nn(x, y, make_model(a), lr, num_iterations)", "train_nn(x, y, make_model(a))")],
         COMPARE - {"compare_ways"}, "nn: expected 10 entries (iteration 0 to iteration 9), got 100",
-        "pass lr and num_iterations on to each way"),
+        "when the nn way is not given lr and num_iterations"),
 }
 
 

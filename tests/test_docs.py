@@ -11,7 +11,7 @@ from grader import paths
 DOC = paths.ROOT / "docs" / "adding-an-exercise.md"
 BLOCK = re.compile(r"^```(?:python|json) (\S+)\n(.*?)^```", re.M | re.S)  # a code block headed by its file
 FILES = {"exercises/one_dim.py", "reference/one_dim.py", "grader/specs/one_dim.py", "hidden/one_dim.json",
-         "tests/test_one_dim.py"}
+         "mistakes/one_dim/no_two.py", "tests/test_one_dim.py"}
 
 
 def run(*args, cwd):
@@ -24,12 +24,13 @@ def test_the_walk_through_builds_an_exercise_that_grades(tmp_path):
     files = dict(BLOCK.findall(DOC.read_text(encoding="utf-8")))
     assert set(files) == FILES
     repo = tmp_path / "repo"
-    for folder in ("grader", "exercises", "reference", "hidden"):
+    for folder in ("grader", "exercises", "reference", "hidden", "mistakes"):
         shutil.copytree(paths.ROOT / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__"))
     (repo / "tests").mkdir()
     shutil.copy(paths.ROOT / "tests" / "conftest.py", repo / "tests")
     shutil.copy(paths.ROOT / "pyproject.toml", repo)
     for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(text, encoding="utf-8")
 
     # the page's own tests: its mistakes and styles, graded by the real Grader
@@ -48,7 +49,8 @@ def test_the_walk_through_builds_an_exercise_that_grades(tmp_path):
     checks = {c["name"]: c for e in report["exercises"] if e["exercise"] == "one_dim" for c in e["checks"]}
     assert {name for name, c in checks.items() if not c["passed"]} == {
         "derivative", "derivative [x=4.5]", "derivative [hidden 1]"}  # descend runs with the right derivative
-    assert "Hint: 0.5x the expected slope" in checks["derivative"]["message"]
+    assert "Known mistake: you get what derivative gives when the derivative leaves out its 2" in \
+        " ".join(checks["derivative"]["message"].split())
     assert float(scores["right"]["one_dim"]) == 9 and float(scores["wrong"]["one_dim"]) == 6
 
     # and the notebook for nbgrader

@@ -29,48 +29,47 @@ LSTSQ = "return np.linalg.lstsq(X1, Y, rcond=None)[0]"
 TORCH, MODEL, GD, CONVERGES = (every("features", check) for check in ("train_torch", "make_model", "gd_numpy",
                                                                     "gd_numpy_converges"))
 
-# name: (replacements, the checks that must fail (and only those), text(s) the first message must hold, its hint)
+# name: (replacements, the checks that must fail (and only those), text the first message must hold, the cause it
+# names: a known mistake, else a hint)
 MISTAKES = {
     "MSELoss with the default mean": (
-        [(MSE, "nn.MSELoss()")], TORCH, ("losses: at epoch 0: expected 3290.11, got 32.9011",
-                                         "the first step is 0.01x the expected one"),
-        "is the loss MSELoss(reduction='sum')?"),
+        [(MSE, "nn.MSELoss()")], TORCH, "losses: at epoch 0: expected 3290.11, got 32.9011",
+        "with MSELoss's default mean, not the sum"),
     "gradients never zeroed": (
         [("        optimizer.zero_grad()\n", "")], TORCH, "losses: at epoch 2: expected",
-        "are the gradients zeroed every epoch (optimizer.zero_grad())?"),
+        "when optimizer.zero_grad() is never called"),
     "the start not set (nn.Linear's random init kept)": (
         [(COPY, "        pass\n")], MODEL, "params: w1 expected 0.5, got",
-        "some parameters are random (another call gives others)"),
+        "when the start is never set"),
     "the bias not set": (
         [("        model.bias.copy_(bias)\n", "")], MODEL, "params: b expected -1, got",
-        "some parameters are random (another call gives others)"),
+        "when the bias is never set"),
     "a new model trained instead of the one given": (
         [('    criterion = nn.MSELoss(reduction="sum")\n',
           '    model = nn.Linear(3, 1)\n    criterion = nn.MSELoss(reduction="sum")\n')], TORCH,
-        "first_step: w1 expected 0.0252191, got 0", "possibly a new model is trained, not the one given"),
+        "first_step: w1 expected 0.0252191, got 0", "when it trains a new model, not the one given"),
     "lr hard-coded to the lab's 0.0001": (
         [("torch.optim.SGD(model.parameters(), lr=lr)", "torch.optim.SGD(model.parameters(), lr=0.0001)")],
-        TORCH - {"train_torch"}, "the first step is 0.5x the expected one", "And is lr the one given?"),
+        TORCH - {"train_torch"}, "first_step: w1 expected", "with the lab's learning rate, 0.0001"),
     "499 epochs": (
         [("    for epoch in range(num_epochs):\n        y_hat",
           "    for epoch in range(num_epochs - 1):\n        y_hat")],
         TORCH, "losses: expected 500 entries (epoch 0 to epoch 499), got 499",
-        "or not for num_epochs epochs (range(num_epochs))"),
+        "with one epoch fewer than num_epochs"),
     "loss recorded after the step": (
         [("        losses.append(loss.item())\n", ""),
          ("        optimizer.step()\n",
           "        optimizer.step()\n        losses.append(criterion(model(X), Y).item())\n")],
-        TORCH, "losses: at epoch 0: expected 3290.11", "the losses look one epoch late"),
+        TORCH, "losses: at epoch 0: expected 3290.11", "when the loss is recorded after the step"),
     "ones appended at the end": (
         [(ONES, "return np.hstack([X, np.ones((X.shape[0], 1))])")], every("features", "add_ones"),
-        "ones_column: expected 0, got 3", "the column of ones goes first"),
+        "ones_column: expected 0, got 3", "when the column of ones is put last"),
     "gradient without 2 / n": (
         [("grad = (2 / n) * X1.T.dot(e)", "grad = X1.T.dot(e)")], GD | CONVERGES,
-        "the first step is 50x the expected one", ("is the gradient (2 / n) * X1.T.dot(e)", "steps too large")),
+        "first_step: b expected", "when the gradient leaves out its 2 / n"),
     "gradient without the 2 (converges all the same)": (
         [("grad = (2 / n) * X1.T.dot(e)", "grad = (1 / n) * X1.T.dot(e)")], GD,
-        ("first_step: b expected 0.000597381, got 0.00029869", "the first step is 0.5x the expected one"),
-        "is the gradient (2 / n) * X1.T.dot(e)"),
+        "first_step: b expected 0.000597381, got 0.00029869", "when the gradient leaves out the 2"),
     "X1.T forgotten": (
         [("grad = (2 / n) * X1.T.dot(e)", "grad = (2 / n) * X1.dot(e)")], GD | CONVERGES,
         "ValueError: shapes (100,4) and (100,1) not aligned", "the gradient is (2 / n) * X1.T.dot(e)"),
@@ -80,16 +79,16 @@ MISTAKES = {
         "par should stay a column (4, 1)"),
     "sign error": (
         [("e = X1.dot(par) - Y", "e = Y - X1.dot(par)")], GD | CONVERGES,
-        "first_step: b expected 0.000597381, got -0.000597381", ("goes up the gradient", "go up the gradient")),
+        "first_step: b expected 0.000597381, got -0.000597381", "when the error is Y - X1.dot(par)"),
     "par starts at ones": (
         [("par = np.zeros((X1.shape[1], 1))", "par = np.ones((X1.shape[1], 1))")], GD,  # converges all the same
-        "losses: at epoch 0: expected 30.654", "does par start at zero?"),
+        "losses: at epoch 0: expected 30.654", "when par starts at ones, not at zero"),
     "999 epochs (converges all the same)": (
         [(NUMPY_LOOP, NUMPY_LOOP.replace("range(num_epochs)", "range(1, num_epochs)"))], GD,
-        "losses: expected 1000 entries", "par did not move from 0 in a run of 1 epoch: is it updated, num_epochs times?"),
+        "losses: expected 1000 entries", "with one epoch fewer than num_epochs"),
     "losses as the sum of squares": (
         [("losses.append(np.mean(e ** 2))", "losses.append(np.sum(e ** 2))")], GD,
-        "losses: at epoch 0: expected 30.654, got 3065.4", "the mean of e ** 2, not the sum?"),
+        "losses: at epoch 0: expected 30.654, got 3065.4", "when the loss is the sum of the squared errors"),
     "par flat while Y is a column": (
         [("par = np.zeros((X1.shape[1], 1))", "par = np.zeros(X1.shape[1])")], GD | CONVERGES,
         "ValueError: operands could not be broadcast together with shapes (4,) (4,100)",
@@ -116,7 +115,8 @@ def test_gradient_descent_that_diverges_is_named_in_the_convergence_check(grade_
     message = next(c.message for c in result.checks if c.name == "gd_numpy_converges")
     assert message == ("Checked gd_numpy(X1, Y, lr, num_epochs) with lr and num_epochs that\n"
                        "  converge: par must land on the least-squares solution.\n"
-                       "Hint: does it go up the gradient, or take steps too large?\n"
+                       "Known mistake: you get what gd_numpy gives when the error is Y -\n"
+                       "  X1.dot(par), so that every step goes up the gradient: the same par.\n"
                        "par: par reached 7.11e+95 after 1000 epochs with lr=0.1: gradient\n"
                        "  descent diverged")
 

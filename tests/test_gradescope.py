@@ -57,6 +57,7 @@ def test_the_zip_holds_the_two_scripts_at_its_root_and_the_course(autograder):
     assert {"pyproject.toml", "grader/__init__.py", "grader/requirements.txt"} <= names
     assert {f"{part}/{id}.py" for part in ("exercises", "reference") for id in IDS} <= names
     assert {f"hidden/{id}.json" for id in IDS} <= names
+    assert {path.relative_to(paths.ROOT).as_posix() for path in paths.DEFAULT.mistakes.rglob("*.py")} <= names
     assert not [n for n in names if "__pycache__" in n or n.endswith("expected.json")]
     setup = zipfile.ZipFile(autograder).read("setup.sh").decode()
     torch, source = setup.index("install --quiet torch --index-url https://download.pytorch.org/whl/cpu"), \
@@ -123,7 +124,7 @@ def test_a_partial_submission_loses_what_it_breaks_with_messages_and_plots(autog
     assert 0 < results["score"] < sum(t["max_score"] for t in tests.values())
     assert tests["minibatch: forward"]["status"] == "passed"
     criterion = tests["minibatch: criterion"]
-    assert criterion["status"] == "failed" and criterion["score"] == 0 and "a sum where a mean is asked" in \
+    assert criterion["status"] == "failed" and criterion["score"] == 0 and "summed instead of averaged" in \
         " ".join(criterion["output"].split())
     assert "was not submitted" in tests["autograd: make_model"]["output"]
     drawn = [t for t in tests.values() if t.get("output_format") == "html"]

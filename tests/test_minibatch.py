@@ -36,70 +36,91 @@ COMPARE = items("compare_methods")
 OTHER_LR = {"train_minibatch [batch_size=25, lr=0.05]", "train_minibatch [hidden 1]", "train_minibatch [hidden 2]"}
 SHORT_BATCHES = OTHER_LR  # the last batch smaller: 60 points in batches of 25 or 7, 40 in batches of 15
 
-# name: (replacements, the checks that must fail (and only those), text the first message must hold, its hint)
+# name: (replacements, the checks that must fail (and only those), text the first message must hold, the cause it
+# names: a known mistake, else a hint)
 MISTAKES = {
     "gradients never zeroed": (
         [("    w.grad.zero_()\n    b.grad.zero_()\n", "")],
-        STEP_ITEMS, "grads: w expected 0, got -31.5", "the gradients are not zeroed after the update"),
+        STEP_ITEMS, "grads: w expected 0, got -31.5", "when the gradients are not zeroed after each update"),
     "gradients never zeroed in an inlined loop": (
         [(LOOP, LOOP.replace("step(w, b, lr)", "with torch.no_grad():\n"
                              "                w -= lr * w.grad\n                b -= lr * b.grad"))],
-        MINIBATCH, "params: at epoch 0, batch 2 (update 2)", "are the gradients zeroed after each update?"),
+        MINIBATCH, "params: at epoch 0, batch 2 (update 2)", "when the gradients are not zeroed after each update"),
     "sum instead of mean": (
         [("torch.mean((y_hat - y) ** 2)", "torch.sum((y_hat - y) ** 2)")],
-        items("criterion"), "loss: expected", "x the expected value: possibly a sum where a mean is asked"),
+        items("criterion"), "loss: expected", "with the squared errors summed instead of averaged"),
     "gradient ascent": (
         [("w -= lr * w.grad\n        b -= lr * b.grad", "w += lr * w.grad\n        b += lr * b.grad")],
-        STEP_ITEMS, "update: w expected 3.15, got -3.15", "goes up the gradient"),
+        STEP_ITEMS, "update: w expected 3.15, got -3.15", "when the update goes up the gradient"),
     "w updated with b's gradient": (
         [("w -= lr * w.grad\n", "w -= lr * b.grad\n")],
-        STEP_ITEMS, "update: w expected 3.15, got 1.8", "is w updated with b's gradient?"),
+        STEP_ITEMS, "update: w expected 3.15, got 1.8", "when w is updated with b's gradient"),
     "update not in place": (
         [(STEP, "    w = w - lr * w.grad\n    b = b - lr * b.grad\n")],
-        STEP_ITEMS, "update: w expected 3.15, got 0", "did not change in place"),
+        STEP_ITEMS, "update: w expected 3.15, got 0", "instead of being changed in place"),
     "bias never updated": (
         [("        b -= lr * b.grad\n", "")],
-        STEP_ITEMS, "update: b expected 1.8, got 0", "b does not change"),
+        STEP_ITEMS, "update: b expected 1.8, got 0", "when b is never updated"),
     "forward without the bias": (
         [("return w * X + b", "return w * X")],
-        items("forward"), "y_hat: at index 0, 0", "every prediction is off by the same"),
+        items("forward"), "y_hat: at index 0, 0", "when the predictions leave out the bias b"),
     "Dataset items as floats": (
         [("return self.X[i], self.y[i]", "return float(self.X[i]), float(self.y[i])")],
-        items("LinearData"), "batch: expected shape (2, 20, 1), got (2, 20)", "not as floats"),
+        items("LinearData"), "batch: expected shape (2, 20, 1), got (2, 20)", "when each item is two floats"),
     "Dataset items as (y, x)": (
         [("return self.X[i], self.y[i]", "return self.y[i], self.X[i]")],
-        items("LinearData"), "first: at index 0, 0: expected -3, got", "x and y look swapped"),
+        items("LinearData"), "first: at index 0, 0: expected -3, got", "when each item is (y[i], X[i])"),
     "lr ignored: the lab's 0.1 written in": (
         [("            step(w, b, lr)\n", "            step(w, b, 0.1)\n")],
-        OTHER_LR, ("params: at epoch 0, batch 1 (update 1)", "the first update is 2x the expected size"),
-        "the expected size: check the learning rate"),
+        OTHER_LR, ("params: at epoch 0, batch 1 (update 1)", "Step by step, from your own (w, b): the first update, "
+                                                             "at epoch 0, batch 0 (update 0), is not right"),
+        "with the lab's learning rate, 0.1, whatever lr it is given"),
     "shuffled batches": (
         [("DataLoader(LinearData(X, y), batch_size=batch_size)",
           "DataLoader(LinearData(X, y), batch_size=batch_size, shuffle=True)")],
-        MINIBATCH, "params: at epoch 0, batch 1 (update 1)", "no shuffling"),
+        MINIBATCH, "params: at epoch 0, batch 1 (update 1)", "when its DataLoader shuffles the points"),
     "the last, smaller batch dropped": (
         [("        for X_batch, y_batch in data_iter:\n",
           "        for i in range(len(X) // batch_size):\n"
           "            X_batch, y_batch = X[i * batch_size:(i + 1) * batch_size], y[i * batch_size:(i + 1) * batch_size]\n")],
-        SHORT_BATCHES, ("params: expected 9 entries", "6 updates instead of 9: 2 per epoch, but 60 points in "
-                                                       "batches of 25 make 3, the last of 10 points"),
-        "keep the last, smaller batch"),
+        SHORT_BATCHES, ("params: expected 9 entries", "Step by step, from your own (w, b): the updates up to epoch 0, "
+                                                       "batch 1 (update 1) are right; the one at epoch 0, batch 2 "
+                                                       "(update 2) is not"),
+        "when the last, smaller batch of each epoch is dropped"),
     "the live tensors recorded": (
         [("params.append((w.item(), b.item()))", "params.append((w, b))")],
-        MINIBATCH, ("params: at epoch 0, batch 0 (update 0)", "every recorded w, b is (0.996"),
-        "possibly the same tensor (or array) appended each time"),
+        MINIBATCH, "params: at epoch 0, batch 0 (update 0): w expected -15, got 0.996069",
+        "recorded as the live tensors (or arrays) themselves"),
     "loss recorded after the update": (
         [(LOOP, LOOP.replace("        losses.append(criterion(forward(X, w, b), y).item())\n", "")
           + "        losses.append(criterion(forward(X, w, b), y).item())\n")],
-        MINIBATCH, "losses: at epoch 0: expected 835.276", "recorded one update late"),
+        MINIBATCH, ("losses: at epoch 0: expected 835.276", "Step by step, from your own (w, b): every update is "
+                                                            "right, but each loss is recorded after its update"),
+        "when the loss is recorded at the end of each epoch"),
+    "the last batch's loss recorded": (
+        [(LOOP, LOOP.replace("        losses.append(criterion(forward(X, w, b), y).item())\n", "")
+          + "        losses.append(loss.item())\n")],
+        MINIBATCH, "losses: at epoch 0: expected 835.276", "when the loss recorded is the last batch's"),
+    "the points of the stochastic loop shuffled": (
+        [("    return train_minibatch(X, y, w, b, lr, num_epochs, batch_size=1)\n",
+          "    losses, params = [], []\n    for epoch in range(num_epochs):\n"
+          "        losses.append(criterion(forward(X, w, b), y).item())\n"
+          "        for i in torch.randperm(len(X)).tolist():\n            params.append((w.item(), b.item()))\n"
+          "            criterion(forward(X[i], w, b), y[i]).backward()\n            step(w, b, lr)\n"
+          "    return Fit(w.item(), b.item(), losses, params)\n")],
+        items("train_stochastic"), ("params: at epoch 0, batch 1 (update 1)",
+                                    "Step by step, from your own (w, b): every update of epoch 0 is right, but not "
+                                    "on the batch in order: the batches come in another order"),
+        "are the batches taken in order (no shuffling)"),
     "epochs counted from 1": (
         [("for epoch in range(num_epochs):", "for epoch in range(1, num_epochs):")],
-        MINIBATCH, ("losses: expected 10 entries (epoch 0 to epoch 9), got 9", "9 epochs of updates instead of 10"),
-        "check the number of epochs"),
+        MINIBATCH, ("losses: expected 10 entries (epoch 0 to epoch 9), got 9",
+                    "Step by step, from your own (w, b): every update is right, and so is every loss."),
+        "with 1 epoch fewer than num_epochs"),
     "bias never updated in an inlined loop": (
         [(LOOP, LOOP.replace("step(w, b, lr)", "with torch.no_grad():\n                w -= lr * w.grad\n"
                              "            w.grad.zero_()"))],
-        MINIBATCH, "params: at epoch 0, batch 1 (update 1): b expected", "b never moves from its start"),
+        MINIBATCH, "params: at epoch 0, batch 1 (update 1): b expected", "when b is never updated"),
     "the same parameters for every method": (
         [("    histories = {\n", "    w, b = start(w, b)\n    histories = {\n"),
          ("*start(w, b), lr, num_epochs).losses,\n        \"stochastic\"",
@@ -107,18 +128,18 @@ MISTAKES = {
          ("train_stochastic(X, y, *start(w, b), lr", "train_stochastic(X, y, w, b, lr"),
          ("train_minibatch(X, y, *start(w, b), lr, num_epochs, batch_size)",
           "train_minibatch(X, y, w, b, lr, num_epochs, batch_size)")],
-        COMPARE, "stochastic: at epoch 0: expected 835.276, got", "give every method new parameters"),
+        COMPARE, "stochastic: at epoch 0: expected 835.276, got", "not afresh from start(w, b)"),
     "batch size not passed on in compare_methods": (
         [("train_minibatch(X, y, *start(w, b), lr, num_epochs, batch_size)",
           "train_minibatch(X, y, *start(w, b), lr, num_epochs)")],
-        COMPARE, ("mini-batch 5: at epoch 1", "mini-batch 5 gives the history mini-batch 20 should"),
-        "is each method run with its own batch size?"),
+        COMPARE, "mini-batch 5: at epoch 1: expected 0.187218, got 85.6949",
+        "when the mini-batch runs are not given their batch size"),
     "lr not passed on in compare_methods": (
         [("        \"batch\": train_batch(X, y, *start(w, b), lr, num_epochs).losses,\n"
           "        \"stochastic\": train_stochastic(X, y, *start(w, b), lr, num_epochs).losses,\n",
           "        \"batch\": train_batch(X, y, *start(w, b), num_epochs=num_epochs).losses,\n"
           "        \"stochastic\": train_stochastic(X, y, *start(w, b), num_epochs=num_epochs).losses,\n")],
-        COMPARE - {"compare_methods"}, "batch: at epoch 1", None),
+        COMPARE - {"compare_methods"}, "batch: at epoch 1", "when the loops are not given lr"),
 }
 
 

@@ -113,114 +113,118 @@ TRAIN, VALIDATE, NO_BIAS = items("train"), items("train_and_validate"), items("t
 NO_BIAS_ARRAY = NO_BIAS_LOOP.replace("history.append(float(a))", "history.append(a)").replace(
     "a = a - lr * gradient", "a -= lr * gradient")
 
-# name: (replacements, the checks that must fail (and only those), text the first message must hold, its hint)
+# name: (replacements, the checks that must fail (and only those), text the first message must hold, the cause it
+# names: a known mistake, else a hint)
 MISTAKES = {
     "split not shuffled": (
         [("    rng.shuffle(idx)\n", "")], SPLIT, "train_idx: at training point 0: expected 76, got 0",
-        "the training points come in their original order: shuffle the indices with rng first"),
+        "when the indices are never shuffled"),
     "split shuffled by a fresh RandomState(42)": (
         [("rng.shuffle(idx)", "np.random.RandomState(42).shuffle(idx)")], SPLIT, "train_idx: at training point 0",
-        "rng did not change: shuffle with the rng passed in"),
+        "when a RandomState(42) of its own shuffles the indices"),
     "split shuffled by the global np.random": (
         [("rng.shuffle(idx)", "np.random.shuffle(idx)")], SPLIT, "train_idx: at training point 0",
-        "rng did not change: shuffle with the rng passed in"),
+        "when the global np.random shuffles the indices"),
     "train fraction hard-coded to 0.8": (
         [("int(len(x) * train_fraction)", "int(len(x) * 0.8)")], SPLIT - {"train_val_split"},
-        "32 training points instead of 30", "keep the first int(n * train_fraction) shuffled indices"),
+        "x_train: expected shape (30, 1), got (32, 1)", "with the lab's train_fraction, 0.8"),
     "train and validation swapped": (
         [("idx[:n_train], idx[n_train:]", "idx[-n_train:], idx[:-n_train]")], SPLIT,
-        "train_idx: at training point 0", None),
+        "train_idx: at training point 0", "when the last shuffled indices train"),
     "x and y shuffled separately": (
         [(SPLIT_BODY, "    x, y = x.copy(), y.copy()\n    rng.shuffle(x)\n    rng.shuffle(y)\n"
                       "    n_train = int(len(x) * train_fraction)\n"
                       "    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]\n")],
-        SPLIT, "y_train: at index 0, 0", None),
+        SPLIT, "y_train: at index 0, 0", "when x and y are shuffled separately"),
     "b and w swapped in predict": (
-        [("return b + w * x", "return w + b * x")], items("predict"), "y_hat: at index 0, 0", None),
+        [("return b + w * x", "return w + b * x")], items("predict"), "y_hat: at index 0, 0",
+        "when b and w are the wrong way round"),
     "predict without the bias": (
         [("return b + w * x", "return w * x")], items("predict"), "y_hat: at index 0, 0",
-        "every prediction is off by the same"),
+        "when the predictions leave out the bias b"),
     "mse as a sum": (
         [("return (error ** 2).mean()", "return (error ** 2).sum()")], items("mse"),
         "loss: at (b, w) = (0.496714, -0.138264): expected 2.74216, got 219.373",
-        "the expected value: possibly a sum where a mean is asked"),
+        "with the squared errors summed instead of averaged"),
     "mse of the absolute errors": (
         [("return (error ** 2).mean()", "return np.abs(error).mean()")], items("mse"),
-        "loss: at (b, w) = (0.496714, -0.138264): expected 2.74216, got", None),
+        "loss: at (b, w) = (0.496714, -0.138264): expected 2.74216, got",
+        "with the absolute errors instead of the squared ones"),
     "gradients without the factor 2": (
         [("    b_grad = 2 * error.mean()\n    w_grad = 2 * (x * error).mean()\n",
           "    b_grad = error.mean()\n    w_grad = (x * error).mean()\n")],
-        GRADIENTS, "0.5x the expected value", "is the 2 of the derivative missing"),
+        GRADIENTS, "b_grad: at (b, w) = (0.496714, -0.138264): expected -3.04481, got -1.52241",
+        "when the gradients leave out the 2 of the derivative"),
     "w_grad without the x": (
         [("w_grad = 2 * (x * error).mean()", "w_grad = 2 * error.mean()")], GRADIENTS,
         "w_grad: at (b, w) = (0.496714, -0.138264): expected -1.83375, got -3.04481",
-        "w_grad is what b_grad should be: is each error multiplied by its x"),
+        "when w's gradient leaves out the x of each error"),
     "b_grad as a sum": (
-        [("b_grad = 2 * error.mean()", "b_grad = 2 * error.sum()")], GRADIENTS, "80x the expected value",
-        "is the 2 of the derivative missing (0.5), or a sum taken instead of a mean"),
+        [("b_grad = 2 * error.mean()", "b_grad = 2 * error.sum()")], GRADIENTS, "expected -3.04481, got -243.585",
+        "when b's gradient is a sum over the points, not a mean"),
     "error as y - y_hat": (
         [("error = y_hat - y\n    b_grad", "error = y - y_hat\n    b_grad")], GRADIENTS,
         "b_grad: at (b, w) = (0.496714, -0.138264): expected -3.04481, got 3.04481",
-        "the opposite sign: error is y_hat - y"),
+        "when the error is y - y_hat"),
     "update goes up the gradient": (
         [("return b - lr * b_grad, w - lr * w_grad", "return b + lr * b_grad, w + lr * w_grad")], UPDATE,
         "update: b expected 0.304481, got -0.304481; w expected 0.183375, got -0.183375",
-        "the update goes up the gradient"),
+        "when the update goes up the gradient"),
     "b never updated": (
         [("return b - lr * b_grad, w - lr * w_grad", "return b, w - lr * w_grad")], UPDATE,
-        "update: b expected 0.304481, got 0", "b does not change"),
+        "update: b expected 0.304481, got 0", "when b is never updated"),
     "lr 0.01 in update": (
         [("return b - lr * b_grad, w - lr * w_grad", "return b - 0.01 * b_grad, w - 0.01 * w_grad")], UPDATE,
         "0.1x the expected change", "the expected change: check the learning rate"),
     "lr ignored in update: the lab's 0.1 written in": (
         [("return b - lr * b_grad, w - lr * w_grad", "return b - 0.1 * b_grad, w - 0.1 * w_grad")],
-        UPDATE - {"update"}, "update: b expected -0.1, got -0.2", "2x the expected change: check the learning rate"),
+        UPDATE - {"update"}, "update: b expected -0.1, got -0.2", "with the lab's learning rate, 0.1"),
     "b updated with w's gradient": (
         [("return b - lr * b_grad, w - lr * w_grad", "return b - lr * w_grad, w - lr * w_grad")], UPDATE,
-        "update: b expected 0.304481, got 0.183375", "is b updated with w's gradient?"),
+        "update: b expected 0.304481, got 0.183375", "when b is updated with w's gradient"),
     "loss recorded after the update": (
         [(TRAIN_LOOP, "        y_hat = predict(x, b, w)\n        b_grad, w_grad = gradients(x, y, y_hat)\n"
                       "        b, w = update(b, w, b_grad, w_grad, lr)\n"
                       "        losses.append(float(mse(predict(x, b, w), y)))\n")],
-        TRAIN, "losses: at epoch 0: expected 2.74216, got 1.63493", "the loss looks recorded one update late"),
+        TRAIN, "losses: at epoch 0: expected 2.74216, got 1.63493", "when the loss is recorded after the update"),
     "epochs counted from 1": (
         [("for epoch in range(num_epochs):", "for epoch in range(1, num_epochs):")], TRAIN,
-        "losses: expected 100 entries (epoch 0 to epoch 99), got 99", "losses recorded instead of"),
+        "losses: expected 100 entries (epoch 0 to epoch 99), got 99", "with 1 epoch fewer than num_epochs"),
     "gradient ascent written out in train": (
         [("b, w = update(b, w, b_grad, w_grad, lr)", "b, w = b + lr * b_grad, w + lr * w_grad")], TRAIN,
-        "losses: at epoch 1: expected 1.63493, got 4.16164", "the loss grows instead of falling"),
+        "losses: at epoch 1: expected 1.63493, got 4.16164", "when the update goes up the gradient"),
     "lr ignored in train: the lab's 0.1 written in": (
         [("b, w = update(b, w, b_grad, w_grad, lr)", "b, w = update(b, w, b_grad, w_grad, 0.1)")],
-        TRAIN - {"train"}, "losses: at epoch 1", "the first loss matches but the next ones do not"),
+        TRAIN - {"train"}, "losses: at epoch 1", "with the lab's learning rate, 0.1"),
     "validation loss on the training points": (
         [("mse(predict(x_val, b, w), y_val)", "mse(predict(x_train, b, w), y_train)")], VALIDATE,
-        "val_loss: expected 0.0122848, got 0.0176799", None),
+        "val_loss: expected 0.0122848, got 0.0176799", "when the validation loss is taken on the training points"),
     "validation loss of the starting (b, w)": (
         [("b, w, losses = train(x_train", "b_end, w_end, losses = train(x_train"),
          ("return b, w, losses, val_loss", "return b_end, w_end, losses, val_loss")], VALIDATE,
-        "val_loss: expected 0.0122848, got 2.36804", None),
+        "val_loss: expected 0.0122848, got 2.36804", "when the validation loss is that of the starting (b, w)"),
     "trained on all the points": (
         [("train(x_train, y_train, b, w, lr, num_epochs)", "train(x, y, b, w, lr, num_epochs)")], VALIDATE,
-        "losses: at epoch 0: expected 2.74216, got", "possibly trained on other points than the split's"),
+        "losses: at epoch 0: expected 2.74216, got", "when it trains on all the points"),
     "no-bias gradient with the wrong sign": (
         [("np.sum(x * (y_hat - y))", "np.sum(x * (y - y_hat))")], NO_BIAS,
-        "history: at iteration 1: a expected 0.4796, got 0.0204", "the first update goes the wrong way"),
+        "history: at iteration 1: a expected 0.4796, got 0.0204", "when the gradient has the wrong sign"),
     "no-bias gradient without 1/N": (
         [("gradient = (2 / N) * np.sum", "gradient = 2 * np.sum")], NO_BIAS,
-        "history: at iteration 1: a expected 0.4796, got 1.398", "the expected size: check lr and the 2/N"),
+        "history: at iteration 1: a expected 0.4796, got 1.398", "when the gradient leaves out its 1/N"),
     "no-bias loss without 1/N": (
         [("float(np.sum((y_hat - y) ** 2) / N)", "float(np.sum((y_hat - y) ** 2))")], NO_BIAS,
-        "losses: at iteration 0: expected 200.9, got 1004.5", "possibly a sum where a mean is asked"),
+        "losses: at iteration 0: expected 200.9, got 1004.5", "when the loss leaves out its 1/N"),
     "no-bias a recorded after the update": (
         [(NO_BIAS_LOOP, NO_BIAS_LOOP.replace("        history.append(float(a))\n", "")
           + "        history.append(float(a))\n")], NO_BIAS, "history: at iteration 0: a expected 0.25, got 0.4796",
-        "the history looks one update late"),
+        "when a is recorded after each update"),
     "no-bias a as an array, recorded live": (
         [("    N = len(x)\n", "    N = len(x)\n    a = np.array([a])\n"), (NO_BIAS_LOOP, NO_BIAS_ARRAY)], NO_BIAS,
-        "history: at iteration 0: a expected 0.25, got 2", "possibly the same tensor (or array) appended each time"),
+        "history: at iteration 0: a expected 0.25, got 2", "when a is recorded as the live array itself"),
     "100 iterations hard-coded": (
         [("for i in range(num_iterations):", "for i in range(100):")], NO_BIAS - {"train_no_bias"},
-        "100 losses recorded instead of 30", "one per iteration, num_iterations of them"),
+        "losses: expected 30 entries (iteration 0 to iteration 29), got 100", "with the lab's 100 iterations"),
 }
 
 

@@ -112,77 +112,80 @@ def replacements_of(name):
     return MISTAKES[name][0] if name in MISTAKES else STYLES[name]
 
 
-# name: (replacements, the checks that must fail (and only those), text the first message must hold, its hint)
+# name: (replacements, the checks that must fail (and only those), text the first message must hold, the cause it
+# names: a known mistake, else a hint)
 MISTAKES = {
     "nn.Linear(1, 1) whatever the sizes": (
         [("        self.linear = nn.Linear(input_size, output_size)\n", "        self.linear = nn.Linear(1, 1)\n")],
         (LINEAR - {"LinearRegression [input_size=1, output_size=1]"})
         | {"LinearRegression init [input_size=3]", "LinearRegression init [hidden 1]"},
-        "shapes: expected [[1, 3], [1]], got [[1, 1], [1]]", "make self.linear an nn.Linear(input_size, output_size)"),
+        "shapes: expected [[1, 3], [1]], got [[1, 1], [1]]", "when self.linear is nn.Linear(1, 1) whatever the sizes"),
     "forward without the bias": (
         [("        return self.linear(x)\n", "        return x @ self.linear.weight.T\n")],
-        LINEAR, "bias_grad: expected 10, got 0", "no gradient reaches the bias"),
+        LINEAR, "bias_grad: expected 10, got 0", "when forward leaves out the bias"),
     "forward detached": (
         [("        return self.linear(x)\n", "        return self.linear(x).detach()\n")],
         LINEAR, "weight_grad: y_hat does not depend on self.linear's parameters",
         "compute it from them, without .detach() or torch.no_grad()"),
     "weights zeroed at the start": (
         [(INIT, INIT + "        nn.init.zeros_(self.linear.weight)\n        nn.init.zeros_(self.linear.bias)\n")],
-        STARTS, "weight: expected 0.363599, got 0", "the weight starts at zero"),
+        STARTS, "weight: expected 0.363599, got 0", "when the weight and bias are set to zero"),
     "an extra layer made first": (
         [(INIT, "        super().__init__()\n        self.hidden = nn.Linear(input_size, output_size)\n"
                 "        self.linear = nn.Linear(input_size, output_size)\n")],
-        STARTS, "weight: expected 0.363599, got", None),
+        STARTS, "weight: expected 0.363599, got", "when another nn.Linear is made before self.linear"),
     "the weight set on a local": (
         [(SET, "    weight, bias = model.linear.weight, model.linear.bias\n"
                "    weight = torch.tensor([[w]])\n    bias = torch.tensor([b])\n")],
-        SETS, "weight: expected -15, got 0.515263", "the call left a parameter as it was"),
+        SETS, "weight: expected -15, got 0.515263", "leaving the model's own parameters as they were"),
     "state_dict entries replaced": (
         [(SET, '    model.state_dict()["linear.weight"] = torch.tensor([[float(w)]])\n'
                '    model.state_dict()["linear.bias"] = torch.tensor([float(b)])\n')],
-        SETS, "weight: expected -15, got 0.515263", "model.state_dict()[key] = tensor only replaces the dict's entry"),
+        SETS, "weight: expected -15, got 0.515263", "when new tensors are put in the state_dict"),
     "w and b the wrong way round": (
         [(SET, '    model.state_dict()["linear.weight"][0] = b\n    model.state_dict()["linear.bias"][0] = w\n')],
-        SETS, "weight: expected -15, got -10", "the weight holds what the bias should: are w and b swapped?"),
+        SETS, "weight: expected -15, got -10", "when w and b are the wrong way round"),
     "new Parameters instead of in place": (
         [(SET, "    model.linear.weight = nn.Parameter(torch.tensor([[float(w)]]))\n"
                "    model.linear.bias = nn.Parameter(torch.tensor([float(b)]))\n")],
-        SETS, "update: w expected 0.951938, got 0", "the optimizer no longer moves the model"),
+        SETS, "update: w expected 0.951938, got 0", "when new nn.Parameters take the place of the model's"),
     "the bias left unset": (
         [('    model.state_dict()["linear.bias"][0] = b\n', "")],
-        SETS, "bias: expected -10, got", "the call left a parameter as it was"),
+        SETS, "bias: expected -10, got", "when the bias is left unset"),
     "shuffled batches": (
         [(LOADER, "    return DataLoader(dataset=dataset, batch_size=batch_size, shuffle=True)\n")],
-        LOADERS, "points: at point 0 (batch 0): x expected -3, got", "the right points in another order"),
+        LOADERS, "points: at point 0 (batch 0): x expected -3, got", "when the DataLoader shuffles the points"),
     "batch size ignored in make_loader": (
         [(LOADER, "    return DataLoader(dataset=dataset)\n")],
         LOADERS - {"make_loader [batch_size=1]"}, "sizes: expected 6 entries (batch 0 to batch 5), got 60",
-        "batches instead of"),
+        "when the DataLoader is not given batch_size"),
     "the last partial batch dropped": (
         [(LOADER, "    return DataLoader(dataset=dataset, batch_size=batch_size, drop_last=True)\n")],
-        SHORT_BATCHES, "sizes: expected 3 entries (batch 0 to batch 2), got 2", "keep it (no drop_last)"),
+        SHORT_BATCHES, "sizes: expected 3 entries (batch 0 to batch 2), got 2", "when the last, smaller batch"),
     "a loader that runs out after one pass": (
         [(LOADER, "    return iter(DataLoader(dataset=dataset, batch_size=batch_size))\n")],
         LOADERS, "next_epoch: the loader gave no batches the second time",
         "return a DataLoader, which can be looped over once per epoch"),
     "optimizer.zero_grad() forgotten": (
         [("            optimizer.zero_grad()\n", "")],
-        TRAINS, "params: at epoch 0, batch 2 (update 2)", "call optimizer.zero_grad() every iteration"),
+        TRAINS, "params: at epoch 0, batch 2 (update 2)", "when optimizer.zero_grad() is never called"),
     "optimizer.step() before loss.backward()": (
         [(UPDATE, "            optimizer.zero_grad()\n            optimizer.step()\n            loss.backward()\n")],
         TRAINS, "params: at epoch 0, batch 1 (update 1): w expected -12.6508, got -15",
-        "w never changes: does optimizer.step() come after loss.backward()?"),
+        "when optimizer.step() comes before loss.backward()"),
     "optimizer.step() first": (
         [(UPDATE, "            optimizer.step()\n            optimizer.zero_grad()\n            loss.backward()\n")],
-        TRAINS, "params: at epoch 0, batch 1 (update 1)", "does loss.backward() come right before optimizer.step()?"),
+        TRAINS, "params: at epoch 0, batch 1 (update 1)", "when optimizer.step() comes first"),
     "loss recorded after the step": (
         [("            losses.append(loss.item())\n", ""),
          ("            optimizer.step()\n", "            optimizer.step()\n"
                                           "            losses.append(criterion(model(X), y).item())\n")],
-        TRAINS, "losses: at epoch 0, batch 0 (update 0): expected 1532.92, got", None),
+        TRAINS, ("losses: at epoch 0, batch 0 (update 0): expected 1532.92, got", "Step by step, from your own (w, "
+                 "b): every update is right, but each loss is recorded after its update"),
+        "when each batch's loss is recorded after the step"),
     "one epoch more": (
         [("for epoch in range(num_epochs):", "for epoch in range(num_epochs + 1):")],
-        TRAINS, "losses: expected 180 entries", "epochs of updates instead of"),
+        TRAINS, "losses: expected 180 entries", "with 1 epoch more than num_epochs"),
     "an optimizer of its own in train_model": (
         [("    losses = []\n", "    losses = []\n    optimizer = optim.SGD(model.parameters(), lr=0.01)\n")],
         TRAINS, "params: optimizer.step() was never called on the optimizer passed in",
@@ -190,21 +193,21 @@ MISTAKES = {
     "lr fixed at 0.01 in fit": (
         [("optim.SGD(model.parameters(), lr=lr)", "optim.SGD(model.parameters(), lr=0.01)")],
         FITS - {"fit [lr=0.01, batch_size=1]"}, "losses: at epoch 0, batch 1 (update 1)",
-        "possibly optim.SGD does not get the lr asked for"),
+        "with the lab's learning rate, 0.01"),
     "batch size ignored in fit": (
         [("make_loader(dataset, batch_size), num_epochs)", "make_loader(dataset, 1), num_epochs)")],
-        NOT_BATCH_1, "losses: expected 12 entries", "per epoch instead of"),
+        NOT_BATCH_1, "losses: expected 12 entries", "with the lab's batch size, 1"),
     "10 epochs whatever num_epochs in fit": (
         [("make_loader(dataset, batch_size), num_epochs)", "make_loader(dataset, batch_size), 10)")],
-        FITS - {"fit [lr=0.01, batch_size=1]"}, "losses: expected 180 entries", "epochs of updates instead of"),
+        FITS - {"fit [lr=0.01, batch_size=1]"}, "losses: expected 180 entries", "with the lab's 10 epochs"),
     "a summed loss in fit": (
         [("criterion = nn.MSELoss()", "criterion = nn.MSELoss(reduction='sum')")],
         NOT_BATCH_1, "losses: at epoch 0, batch 0 (update 0): expected 527.295, got 13182.4",
-        "or the criterion is not nn.MSELoss()"),
+        "when the criterion sums the squared errors"),
     "set_parameters forgotten in fit": (
         [("    set_parameters(model, w, b)\n", "")],
         FITS, "losses: at epoch 0, batch 0 (update 0): expected 1532.92, got",
-        "possibly the model does not start from (w, b)"),
+        "when set_parameters is never called"),
 }
 
 

@@ -22,6 +22,7 @@ def run(cwd, *args):
 def test_the_release_holds_stubs_grader_and_public_expected_values_only(student_release):
     built = student_release
     assert not (built / "reference").exists() and not (built / "hidden").exists()
+    assert not (built / "mistakes").exists(), "typical mistakes are wrong solutions: they stay with the course"
     assert not (built / "grader" / "hidden").exists() and not (built / "constraints.txt").exists()
     assert sorted(p.name for p in (built / "exercises").glob("*.py")) == sorted(f"{id}.py" for id in IDS)
     expected = json.loads((built / "grader" / "expected.json").read_text())

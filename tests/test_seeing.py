@@ -45,40 +45,40 @@ HISTORIES_BODY = """    fig, ax = plt.subplots()
     return fig
 """
 
-# name: (replacements, the checks that must fail (and only those), text the first message must hold, its hint)
+# name: (replacements, the checks that must fail (and only those), text the first message must hold, the cause it
+# names: a known mistake, else a hint)
 MISTAKES = {
     "the lab's sign slip, y - w*x + b": (
         [(COST, "Z = np.mean((y - W[..., None] * x + B[..., None]) ** 2, axis=-1)")],
-        SURFACE, "Z is the right surface mirrored",
-        'Z is the right surface mirrored'),
+        SURFACE, "Z: at index", "with the lab helper's sign slip"),
     "meshgrid with indexing='ij' (W, B, Z transposed)": (
         [(GRID, GRID[:-1] + ", indexing='ij')")],
         SURFACE, "W: at index 0, 1: expected -13.9655, got -15 (870 of 900 values differ)",
-        'the grid is transposed'),
+        "with np.meshgrid(..., indexing='ij')"),
     "w_range and b_range swapped in the meshgrid": (
         [(GRID, "W, B = np.meshgrid(np.linspace(-b_range, b_range, n_samples), "
                 "np.linspace(-w_range, w_range, n_samples))")],
         SURFACE,
         "W: at index 0, 0: expected -15, got -13",
-        'are w_range and b_range (or the meshgrid arguments) swapped?'),
+        "when w_range and b_range are swapped in the meshgrid"),
     "sum instead of mean": (
         [(COST, "Z = np.sum((y - y_hat) ** 2, axis=-1)")],
         SURFACE, "Z: at index 0, 0: expected 893.341, got 53600.4",
-        'possibly a sum where a mean is asked'),
+        "with the squared errors summed instead of averaged"),
     "grid size hard-coded to 30, as in the lab": (
         [(GRID, GRID.replace("n_samples)", "30)"))],
         SURFACE - {"loss_surface"}, "expected shape (12, 12), got (30, 30)",
-        'n_samples values along each axis'),
+        "with the lab's 30 samples along each axis"),
     "contour drawn as contour(B, W, Z)": (
         [(CONTOUR_VIEW, CONTOUR_VIEW.replace("ax.contour(W, B, Z)", "ax.contour(B, W, Z)"))],
         PLOT_SURFACE, "contour: w min expected -15, got -13",
-        'w goes on the x axis, b on the y axis (contour(W, B, Z))'),
+        "when the contour map is drawn as contour(B, W, Z)"),
     "contour(B, W, Z) in plot_surface, which plot_path reuses": (  # plot_path runs with the reference's
         [(CONTOUR_VIEW, CONTOUR_VIEW.replace("ax.contour(W, B, Z)", "ax.contour(B, W, Z)")),
          (PATH_BODY, "    fig = plot_surface(W, B, Z)\n    w, b = zip(*params)\n    fig.axes[1].plot(w, b, 'rx')\n"
                      "    return fig\n")],
         PLOT_SURFACE, "contour: w min expected -15, got -13",
-        'w goes on the x axis, b on the y axis'),
+        "when the contour map is drawn as contour(B, W, Z)"),
     "no 3D view": (
         [(VIEW_3D, "")],
         PLOT_SURFACE | SURFACE_LABELS, "surface: no 3D axes in the figure",
@@ -91,11 +91,11 @@ MISTAKES = {
     "path drawn as (b, w)": (
         [("w, b = np.asarray(params, dtype=np.float64).T", "b, w = np.asarray(params, dtype=np.float64).T")],
         PATH, "path: at iteration 0: w expected -15, got -10; b expected -10, got -15",
-        'the points are drawn as (b, w)'),
+        "when the path is drawn as (b, w)"),
     "path drawn without its first point": (
         [('ax.plot(w, b, "rx-")', 'ax.plot(w[1:], b[1:], "rx-")')],
         PATH, "path: expected 10 entries (iteration 0 to iteration 9), got 9",
-        'the path starts at its second point'),
+        "when the path is drawn from its second point on"),
     "path without the contour map": (
         [(PATH_BODY, PATH_BODY.replace("    ax.contour(W, B, Z)\n", ""))],
         PATH, "contour: no contour map in the figure",
@@ -152,7 +152,7 @@ MISTAKES = {
     "log of the losses plotted": (
         [("ax.plot(losses, label=label)", "ax.plot(np.log(losses), label=label)")],
         LINES, "lines: at 'Batch Gradient Descent', epoch 0: expected 835.276, got 6.72776",
-        None),
+        "when the log of each loss is plotted"),
     "no legend": (
         [("    ax.legend()\n", "")],
         LINE_LABELS, "legend: no legend",

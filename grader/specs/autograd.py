@@ -1,8 +1,8 @@
 """Checks for exercises/autograd.py: one weight three ways, NumPy, autograd, nn.Linear and optim (lab 004)."""
-from .. import hints
+from .. import hints, variants
 from ..plain import describe
 from ..probes import Missing, ProbeError, column, explained, first_line, number, numbers, unpack
-from ..spec import FLOAT32, FLOAT32_TRAINING, Check, Exercise, Lazy, Output, per_iteration, public, settings
+from ..spec import FLOAT32, FLOAT32_TRAINING, Check, Exercise, Lazy, Output, Replay, per_iteration, public, settings
 
 torch = Lazy("torch")
 
@@ -153,6 +153,36 @@ def fit_outputs(zeroing, step, size, change):
 # A shorter run from another start with another learning rate, for each loop.
 OTHER_RUN = dict(label=settings("a", "lr", "num_iterations"))
 
+# Typical mistakes, as variants of the reference (the code-level ones in mistakes/autograd/).
+LOOP_MISTAKES = (
+    variants.code("not_zeroed", "when the gradient is never zeroed, so that backward() adds each iteration's to the "
+                                "last ones", explains=("drift",)),
+    variants.code("sum", "with the squared errors summed instead of averaged"),
+    variants.code("loss_after", "when the loss is recorded after the update, for the a it moved to"),
+    variants.setting("lr 0.001", "with the lab's learning rate, 0.001, whatever lr it is given", "lr", 0.001),
+    variants.epochs(-1, "num_iterations", "iteration"), variants.epochs(+1, "num_iterations", "iteration"),
+    variants.late("history", ("a",), "when a is recorded after each update instead of before it"),
+    variants.aliased("history", ("a",), "when a is recorded as the live tensor itself, so that every entry shows "
+                                        "its final value"),
+)
+
+
+def autograd_update(train_autograd, args, state, rows, p):
+    """One iteration of the reference's loop from a = state on the points ``rows``: a after it, and its loss."""
+    x, y = args[:2]
+    fit = unpack(train_autograd(x[rows], y[rows], torch.tensor([state[0]], requires_grad=True), p["lr"], 1), FIT)
+    return fit["a"], fit["losses"][0]
+
+
+def nn_update(train_nn, args, state, rows, p):
+    x, y = args[:2]
+    fit = unpack(train_nn(x[rows], y[rows], nn_args(dict(p, a=state[0]))[2], p["lr"], 1), FIT)
+    return fit["a"], fit["losses"][0]
+
+
+def replay(target, update):
+    return Replay(target, update, history="history", final=("a",), losses="losses", loss_at="update")
+
 
 EXERCISE = Exercise(
     id="autograd",
@@ -166,6 +196,10 @@ EXERCISE = Exercise(
               about="train_autograd(x, y, a, lr, num_iterations): gradient descent with autograd",
               params=dict(LAB, **START), build=autograd_args, probe=probe_autograd,
               cases=public({}, {"a": -1.0, "lr": 0.0005, "num_iterations": 20}, **OTHER_RUN),
+              replay=replay("train_autograd", autograd_update), mistakes=LOOP_MISTAKES + (
+                  variants.code("ascent", "when the update goes up the gradient (+= instead of -=)"),
+                  variants.code("rebound", "when a is given a new tensor at each update (a = a - lr * a.grad), "
+                                           "leaving the tensor passed in as it was")),
               outputs=fit_outputs(
                   "is a.grad zeroed after each update? backward() adds to it",
                   "is a changed in place (a -= lr * a.grad) inside torch.no_grad()?",
@@ -175,6 +209,10 @@ EXERCISE = Exercise(
         Check("make_model", 1.0,
               about="make_model(a): an nn.Linear(1, 1, bias=False) whose weight is a",
               params=dict(LAB, **START), build=lambda p: (float(p["a"]),), probe=probe_model,
+              mistakes=(variants.code("with_bias", "with a bias (nn.Linear(1, 1), bias=True by default)"),
+                        variants.code("random_weight", "when the weight is left at nn.Linear's random start"),
+                        variants.code("uniform_weight", "when the weight is drawn at random as in the lab "
+                                                        "(nn.init.uniform_(model.weight, -1.0, 1.0))")),
               outputs=(Output("parameter shapes", "the shapes of the trainable parameters: the (1, 1) weight only",
                               exact=True, hints={"any": "the model's one parameter is its (1, 1) weight: "
                                                         "nn.Linear(1, 1, bias=False), the weight set in place"}),
@@ -188,6 +226,11 @@ EXERCISE = Exercise(
               about="train_nn(x, y, model, lr, num_iterations): nn.MSELoss and optim.SGD on a model whose weight is a",
               params=dict(LAB, **START), build=nn_args, probe=probe_nn,
               cases=public({}, {"a": 1.0, "lr": 0.002, "num_iterations": 20}, **OTHER_RUN),
+              replay=replay("train_nn", nn_update), mistakes=LOOP_MISTAKES + (
+                  variants.code("step_before_backward", "when optimizer.step() comes before loss.backward()"),
+                  variants.code("y_not_reshaped", "when y stays of shape (N,) while y_hat is (N, 1), so that the "
+                                                  "loss broadcasts to an (N, N) grid"),
+                  variants.code("new_model", "when it trains a new model of its own, not the one given")),
               outputs=fit_outputs(
                   "is optimizer.zero_grad() called every iteration? backward() adds to the gradients",
                   "is optimizer.step() called after loss.backward(), with no zero_grad() in between?",
@@ -201,6 +244,11 @@ EXERCISE = Exercise(
               params=dict(LAB, **START), build=compare_args, probe=probe_compare,
               cases=public({}, {"lr": 0.002, "num_iterations": 10}, label=settings("lr", "num_iterations")),
               swap=("train_autograd", "make_model", "train_nn"),
+              mistakes=(variants.code("nn_from_trained", "when the nn way starts from the a the autograd way ended "
+                                                         "with, not from the float a"),
+                        variants.code("random_start", "when the autograd way starts at random, "
+                                                      "torch.randn(1, requires_grad=True), as in the lab"),
+                        variants.code("not_passed", "when the nn way is not given lr and num_iterations")),
               outputs=(*(Output(way, f"the {way} way's a before each update", **FLOAT32_TRAINING,
                                 history=per_iteration, hints=COMPARE_HINTS) for way in WAYS),
                        Output("gap", "a(autograd) - a(nn) before each update: the ways agree up to float32 rounding",

@@ -1,7 +1,7 @@
 """Checks for exercises/features.py: three features, nn.Linear(3, 1) and NumPy with a column of ones (lab 002)."""
 import numpy as np
 
-from .. import hints
+from .. import hints, variants
 from ..plain import describe
 from ..probes import Missing, array, explained, numbers, unpack, vector
 from ..spec import FLOAT32, Check, Exercise, Lazy, Output, per_epoch, public, settings
@@ -181,6 +181,12 @@ NUMPY_LOSS_HINTS = {
     "start": "the first loss, before any update, is {got}, not {expected}: does par start at zero?",
 }
 
+# Typical mistakes, as variants of the reference (the code-level ones in mistakes/features/).
+code = variants.code
+ONE_EPOCH_SHORT = code("one_epoch_short", "with one epoch fewer than num_epochs")
+DIVERGING = (code("no_two_over_n", "when the gradient leaves out its 2 / n: X1.T.dot(e)"),
+             code("error_sign", "when the error is Y - X1.dot(par), so that every step goes up the gradient"))
+
 EXERCISE = Exercise(
     id="features",
     title="Several features: nn.Linear(3, 1) and NumPy with a column of ones",
@@ -191,6 +197,9 @@ EXERCISE = Exercise(
     checks=(
         Check("make_model", 1.0, about="make_model(weight, bias): the model's parameters and predictions",
               params=dict(DATA, **START), build=start, probe=probe_model,
+              mistakes=(code("start_not_set", "when the start is never set, leaving nn.Linear's random weight "
+                                              "and bias"),
+                        code("bias_not_set", "when the bias is never set, leaving nn.Linear's random one")),
               outputs=(Output("params", "the model's (w1, w2, w3, b)", rtol=1e-6, atol=1e-7, columns=TORCH_COLUMNS),
                        Output("y_hat", "model(X), shape (n, 1)", **FLOAT32),
                        Output("same each time", "for each of (w1, w2, w3, b), whether two calls, from other random "
@@ -201,6 +210,14 @@ EXERCISE = Exercise(
               about="train_torch(model, X, Y, lr, num_epochs): the losses, the step that a run of 1 epoch makes, "
                     "and the trained parameters",
               params=TORCH, build=torch_args, probe=probe_train,
+              mistakes=(code("mean", "with MSELoss's default mean, not the sum, so that each step is n times "
+                                     "smaller"),
+                        code("not_zeroed", "when optimizer.zero_grad() is never called, so that the gradients add up "
+                                           "from epoch to epoch", explains=("drift",)),
+                        code("new_model", "when it trains a new model, not the one given"),
+                        code("loss_after", "when the loss is recorded after the step, for the parameters it moved to"),
+                        variants.setting("lr 0.0001", "with the lab's learning rate, 0.0001, whatever lr it is given",
+                                         "lr", 1e-4), ONE_EPOCH_SHORT),
               cases=public({}, {"lr": 2e-4, "num_epochs": 20}, label=settings("lr", "num_epochs")),
               outputs=(Output("losses", "the summed squared error before each epoch's step", rtol=1e-4, atol=1e-4,
                               history=per_epoch, hints={
@@ -212,6 +229,7 @@ EXERCISE = Exercise(
                        Output("params", "the model's (w1, w2, w3, b) after training", rtol=1e-4, atol=2e-5,
                               columns=TORCH_COLUMNS))),
         Check("add_ones", 1.0, about="add_ones(X): X with a column of ones in front",
+              mistakes=(code("ones_last", "when the column of ones is put last, not first"),),
               params=DATA, build=lambda p: (data(p)[0],), probe=probe_ones,
               outputs=(Output("X1", "X with a column of ones in front, shape (n, 4)", rtol=0.0, atol=1e-12),
                        Output("ones_column", "the index of the column of ones", rtol=0.0, atol=0.5, hints={
@@ -220,6 +238,9 @@ EXERCISE = Exercise(
               about="gd_numpy(X1, Y, lr, num_epochs) from par = 0: the losses, the par that a run of 1 epoch ends on "
                     "(its first step), and the final par",
               params=NUMPY, build=numpy_args("lr", "num_epochs"), probe=probe_gd,
+              mistakes=(code("no_two", "when the gradient leaves out the 2: (1 / n) * X1.T.dot(e)"), *DIVERGING,
+                        code("ones_start", "when par starts at ones, not at zero"), ONE_EPOCH_SHORT,
+                        code("loss_sum", "when the loss is the sum of the squared errors, not their mean")),
               cases=public({}, {"lr": 0.01, "num_epochs": 200},
                            label=lambda p: f"lr={p.get('lr', NUMPY['lr'])}, num_epochs={p.get('num_epochs', 1000)}"),
               outputs=(Output("losses", "the mean squared error before each epoch's update", rtol=1e-7, atol=1e-10,
@@ -236,6 +257,7 @@ EXERCISE = Exercise(
               about="gd_numpy(X1, Y, lr, num_epochs) with lr and num_epochs that converge: par must land on the "
                     "least-squares solution",
               params=CONVERGING, build=numpy_args("lr", "num_epochs"), probe=probe_converges,
+              mistakes=DIVERGING,  # the others converge all the same
               outputs=(Output("par", "the (b, w1, w2, w3) it converges to", rtol=0.0, atol=1e-6,
                               columns=PAR_COLUMNS, hints={
                                   "any": "gradient descent that converges lands on the least-squares solution; "

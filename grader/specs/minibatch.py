@@ -1,9 +1,10 @@
 """Checks for exercises/minibatch.py: batch, stochastic and mini-batch gradient descent (lab 003)."""
 import numpy as np
 
-from .. import hints
+from .. import hints, variants
 from ..probes import Missing, grad_of, returns, unpack
-from ..spec import FLOAT32, FLOAT32_TRAINING, Batches, Check, Exercise, Lazy, Output, per_epoch, public, settings
+from ..spec import (FLOAT32, FLOAT32_TRAINING, Batches, Check, Exercise, Lazy, Output, Replay, per_epoch, public,
+                    settings)
 
 torch = Lazy("torch")
 
@@ -134,12 +135,47 @@ def fit_outputs(layout, counts):
     )
 
 
-def training_check(name, batch_size, extra, cases, about, num_epochs=TRAINING["num_epochs"]):
+# Typical mistakes, as variants of the reference (the code-level ones in mistakes/minibatch/).
+NOT_ZEROED = variants.code("not_zeroed", "when the gradients are not zeroed after each update", explains=("drift",))
+ASCENT = variants.code("ascent", "when the update goes up the gradient (+= instead of -=)")
+W_WITH_B_GRAD = variants.code("w_with_b_grad", "when w is updated with b's gradient")
+B_FROZEN = variants.code("b_frozen", "when b is never updated")
+SUM = variants.code("sum", "with the squared errors summed instead of averaged")
+NO_BIAS = variants.code("no_bias", "when the predictions leave out the bias b")
+LR_LAB = variants.setting("lr 0.1", "with the lab's learning rate, 0.1, whatever lr it is given", "lr", 0.1)
+LOOP_MISTAKES = (
+    NOT_ZEROED, ASCENT, W_WITH_B_GRAD, B_FROZEN, SUM, LR_LAB, variants.epochs(-1), variants.epochs(+1),
+    variants.aliased("params", ("w", "b")), variants.late("params", ("w", "b")),
+    variants.code("loss_after", "when the loss is recorded at the end of each epoch, after its updates"),
+)
+BATCH_LOSS = variants.code("batch_loss", "when the loss recorded is the last batch's, not the cost on the whole data")
+MINIBATCH_MISTAKES = (
+    BATCH_LOSS,
+    variants.code("drop_last", "when the last, smaller batch of each epoch is dropped"),
+    variants.code("shuffled", "when its DataLoader shuffles the points (shuffle=True)"),
+    variants.setting("batch_size 20", "with batches of 20, whatever batch_size it is given", "batch_size", 20),
+)
+
+
+def one_update(train_minibatch, args, state, rows, p):
+    """One update of the reference's loop from (w, b) = state on the points ``rows``; (w, b) after it, and the loss
+    it took first, on those points."""
+    X, y = args[:2]
+    w, b = parameters(dict(w0=state[0], b0=state[1]))
+    fit = unpack(train_minibatch(X[rows], y[rows], w, b, p["lr"], 1, len(X[rows])), ("w", "b", "losses", "params"))
+    return (fit["w"], fit["b"]), fit["losses"][0]
+
+
+REPLAY = Replay("train_minibatch", one_update, history="params", final=("w", "b"), losses="losses", loss_at="epoch")
+
+
+def training_check(name, batch_size, extra, cases, about, num_epochs=TRAINING["num_epochs"], mistakes=()):
     return Check(
         name, 2.0, about=about, params=dict(TRAINING, batch_size=20, num_epochs=num_epochs), cases=cases,
         build=loop_args("lr", "num_epochs", *extra), probe=returns("w", "b", "losses", "params"),
         outputs=fit_outputs(Batches(points_count, batch_size, epochs_from="losses"), COUNTS[name]),
         swap=HELPERS + (() if name == "train_minibatch" else ("train_minibatch",)),  # may delegate to it
+        mistakes=LOOP_MISTAKES + mistakes, replay=REPLAY,
     )
 
 
@@ -162,17 +198,21 @@ EXERCISE = Exercise(
     checks=(
         Check("forward", 1.0, about="forward(X, w, b) and its gradients with respect to w and b",
               params=dict(DATA, w0=2.5, b0=-0.5), build=forward_args, probe=probe_forward,
+              mistakes=(NO_BIAS,),
               outputs=(Output("y_hat", "the predictions", rtol=1e-5, atol=1e-5, hints={
                            "offset": "every prediction is off by the same {offset:.4g}: is b added (w * X + b)?"}),
                        Output("w_grad", "the gradient of sum(y_hat) with respect to w", rtol=1e-4, atol=1e-4),
                        Output("b_grad", "the gradient of sum(y_hat) with respect to b", rtol=1e-4, atol=1e-4))),
         Check("criterion", 1.0, about="criterion(y_hat, y) and its gradient with respect to y_hat",
-              params=dict(DATA, w0=2.5, b0=-0.5), build=criterion_args, probe=probe_criterion,
+              params=dict(DATA, w0=2.5, b0=-0.5), build=criterion_args, probe=probe_criterion, mistakes=(SUM,),
               outputs=(Output("loss", "the mean squared error", **FLOAT32, hints=hints.MEAN),
                        Output("grad", "the gradient of the loss with respect to y_hat", rtol=1e-5, atol=1e-7,
                               hints=hints.MEAN))),
         Check("step", 1.0, about="step(w, b, lr) from known gradients: the change in (w, b) and the grads after",
               params=dict(START, w_grad=-31.5, b_grad=-18.0, lr=0.1), build=step_args, probe=probe_step,
+              mistakes=(NOT_ZEROED, ASCENT, W_WITH_B_GRAD, B_FROZEN,
+                        variants.code("not_in_place", "when w and b are given new values (w = w - lr * w.grad) "
+                                                      "instead of being changed in place")),
               outputs=(Output("update", "the change in (w, b) made by one step", **FLOAT32,
                               columns=("w", "b"), hints={
                                   **hints.step("w and b"),
@@ -182,6 +222,9 @@ EXERCISE = Exercise(
                               columns=("w", "b"), hints={"not_zero": "the gradients are not zeroed after the update"}))),
         Check("LinearData", 1.0, about="LinearData(X, y): its length, items and a DataLoader batch",
               params=dict(DATA, batch_size=20), build=lambda p: data(p), probe=probe_dataset,
+              mistakes=(variants.code("xy_swapped", "when each item is (y[i], X[i])"),
+                        variants.code("items_as_floats", "when each item is two floats, not two tensors of "
+                                                         "shape (1,)")),
               outputs=(Output("len", "len(dataset)", exact=True),
                        *(Output(name, about, rtol=1e-6, atol=1e-7, hints={
                            "flipped": "x and y look swapped: item i is the pair (X[i], y[i])",
@@ -194,17 +237,24 @@ EXERCISE = Exercise(
                        about="train_batch(X, y, w, b, lr, num_epochs): one update per epoch on all the data"),
         training_check("train_stochastic", lambda p: 1, (),
                        public({}, dict(OTHER_LR, num_epochs=2), label=settings("lr", "num_epochs")), num_epochs=3,
-                       about="train_stochastic(X, y, w, b, lr, num_epochs): one update per point, in order"),
+                       about="train_stochastic(X, y, w, b, lr, num_epochs): one update per point, in order",
+                       mistakes=(BATCH_LOSS,)),
         training_check("train_minibatch", lambda p: p["batch_size"], ("batch_size",),
                        public({"batch_size": 5}, {"batch_size": 10}, {"batch_size": 20},
                               {"batch_size": 25, "lr": 0.05, "num_epochs": 3}, label=settings("batch_size", "lr")),
                        about="train_minibatch(X, y, w, b, lr, num_epochs, batch_size): batches in order, "
-                             "the last one smaller if need be"),
+                             "the last one smaller if need be", mistakes=MINIBATCH_MISTAKES),
         Check("compare_methods", 2.0,
               about="compare_methods(X, y, w, b, lr, num_epochs): every method's loss history",
               params=dict(TRAINING, num_epochs=3),  # the first epochs tell the methods apart
               cases=public({}, dict(OTHER_LR, num_epochs=2), label=settings("lr", "num_epochs")),
               build=compare_args, probe=probe_compare, swap=HELPERS + LOOPS,
+              mistakes=(variants.code("no_fresh_start", "when every method starts from the parameters the one "
+                                                        "before it ended with, not afresh from start(w, b)"),
+                        variants.code("batch_size_not_passed", "when the mini-batch runs are not given their "
+                                                               "batch size (each takes the default, 20)"),
+                        variants.code("lr_not_passed", "when the loops are not given lr (each takes its "
+                                                       "default, 0.1)")),
               outputs=tuple(Output(m, f"the loss history of {m} gradient descent", **FLOAT32_TRAINING,
                                    history=per_epoch, hints=COMPARE_HINTS) for m in METHODS)),
     ),

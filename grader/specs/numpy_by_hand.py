@@ -1,9 +1,9 @@
 """Checks for exercises/numpy_by_hand.py: linear regression by hand with NumPy (lab 001, and the NumPy part of 004)."""
 import numpy as np
 
-from .. import hints
+from .. import hints, variants
 from ..probes import Missing, column, number, numbers, returns, unpack
-from ..spec import FLOAT64, WHOLE, Check, Exercise, Output, per_epoch, per_iteration, public, settings
+from ..spec import FLOAT64, WHOLE, Check, Exercise, Output, Replay, per_epoch, per_iteration, public, settings
 
 LAB_START = (0.4967141530112327, -0.13826430117118466)  # RandomState(42).randn(1), twice: the lab's b, w
 DATA = dict(seed=42, n=100, true_b=1.0, true_w=2.0, train_fraction=0.8)
@@ -179,6 +179,23 @@ def loss_output(about, history=per_epoch, hints=LOSS_HINTS):
     return Output("losses", about, **FLOAT64, history=history, hints=hints)
 
 
+# Typical mistakes, as variants of the reference (the code-level ones in mistakes/numpy_by_hand/).
+code = variants.code
+NOT_SHUFFLED = code("not_shuffled", "when the indices are never shuffled")
+GLOBAL_RANDOM = code("global_random", "when the global np.random shuffles the indices, not the rng passed in")
+ASCENT = code("ascent", "when the update goes up the gradient (b + lr * b_grad)")
+NO_TWO = code("no_two", "when the gradients leave out the 2 of the derivative of the square")
+ERROR_SIGN = code("error_sign", "when the error is y - y_hat, so that the gradients have the wrong sign")
+LR_LAB = variants.setting("lr 0.1", "with the lab's learning rate, 0.1, whatever lr it is given", "lr", 0.1)
+
+
+def no_bias_update(train_no_bias, args, state, rows, p):
+    """One iteration of the reference's loop from a = state on the points ``rows``: a after it, and its loss."""
+    x, y = args[:2]
+    a, losses, _ = train_no_bias(x[rows], y[rows], state[0], p["lr"], 1)
+    return a, losses[0]
+
+
 EXERCISE = Exercise(
     id="numpy_by_hand",
     title="Linear regression by hand with NumPy",
@@ -190,6 +207,13 @@ EXERCISE = Exercise(
               about="train_val_split(x, y, rng, train_fraction): which points train (the first "
                     "int(n * train_fraction) of np.arange(n) after rng.shuffle) and which validate",
               params=DATA, build=split_args, probe=probe_split,
+              mistakes=(NOT_SHUFFLED, code("own_random_state", "when a RandomState(42) of its own shuffles the "
+                                                               "indices, not the rng passed in"),
+                        GLOBAL_RANDOM, code("split_swapped", "when the last shuffled indices train and the first ones "
+                                                             "validate"),
+                        code("shuffled_apart", "when x and y are shuffled separately, breaking the pairs apart"),
+                        variants.setting("train_fraction 0.8", "with the lab's train_fraction, 0.8, whatever it is "
+                                                               "given", "train_fraction", 0.8)),
               cases=public({}, {"n": 40, "train_fraction": 0.75}, **SPLIT_CASES),
               outputs=(Output("train_idx", "the index in x of each training point, in order", **WHOLE,
                               history=training_point, hints={
@@ -203,15 +227,21 @@ EXERCISE = Exercise(
                                   "not np.random or a RandomState of your own"}))),
         Check("predict", 1.0, about="predict(x, b, w) on the training points",
               params=dict(DATA, b0=LAB_START[0], w0=LAB_START[1]), build=predict_args, probe=returns("y_hat"),
+              mistakes=(code("bw_swapped", "when b and w are the wrong way round (w + b * x)"),
+                        code("no_bias", "when the predictions leave out the bias b")),
               outputs=(Output("y_hat", "the predictions, shape (n, 1)", **FLOAT64, hints={
                   "offset": "every prediction is off by the same {offset:.4g}: is b added once (b + w * x)?"}),)),
         Check("mse", 1.0, about="mse(y_hat, y) on the training points, for the predictions of several (b, w)",
               params=POINTS, build=mse_args, probe=probe_mse,
+              mistakes=(code("sum", "with the squared errors summed instead of averaged"),
+                        code("absolute", "with the absolute errors instead of the squared ones")),
               outputs=(Output("loss", "the mean squared error at each (b, w)", **FLOAT64, history=at_point,
                               hints=hints.MEAN),)),
         Check("gradients", 2.0,
               about="gradients(x, y, y_hat) on the training points, for the predictions of several (b, w)",
               params=POINTS, build=lambda p: at_points(p)[0], probe=probe_gradients,
+              mistakes=(NO_TWO, code("w_grad_without_x", "when w's gradient leaves out the x of each error"),
+                        code("b_grad_sum", "when b's gradient is a sum over the points, not a mean"), ERROR_SIGN),
               outputs=(Output("b_grad", "the gradient with respect to b at each (b, w)", **FLOAT64, history=at_point,
                               hints=GRADIENT_HINTS),
                        Output("w_grad", "the gradient with respect to w at each (b, w)", **FLOAT64, history=at_point,
@@ -223,11 +253,15 @@ EXERCISE = Exercise(
               cases=public({}, {"b0": 1.5, "w0": -0.5, "b_grad": 2.0, "w_grad": -1.0, "lr": 0.05},
                            label=settings("lr")),
               build=update_args, probe=probe_update,
+              mistakes=(ASCENT, code("b_frozen", "when b is never updated"),
+                        code("b_with_w_grad", "when b is updated with w's gradient"), LR_LAB),
               outputs=(Output("update", "the change in (b, w) made by one step", **FLOAT64, columns=("b", "w"), hints={
                   **hints.step("b and w"), "zero": "b and w did not change: return the updated values"}),)),
         Check("train", 2.0,
               about="train(x, y, b, w, lr, num_epochs): batch gradient descent on the training points",
               params=TRAINING, build=train_args, probe=probe_train, swap=HELPERS,
+              mistakes=(code("loss_after", "when the loss is recorded after the update, for the (b, w) it moved "
+                                           "to"), variants.epochs(-1), variants.epochs(+1), LR_LAB, ASCENT, NO_TWO),
               cases=public({}, {"lr": 0.05, "num_epochs": 20}, label=settings("lr", "num_epochs")),
               outputs=(loss_output("the MSE just before each update", hints={
                            **LOSS_HINTS, "start": START_LOSS,
@@ -238,6 +272,11 @@ EXERCISE = Exercise(
               about="train_and_validate(x, y, rng, b, w, lr, num_epochs, train_fraction): split, train on the "
                     "training points, then the MSE of the final (b, w) on the validation points",
               params=TRAINING, build=validate_args, probe=probe_validate, swap=("train_val_split", *HELPERS, "train"),
+              mistakes=(code("val_on_train", "when the validation loss is taken on the training points"),
+                        code("val_at_start", "when the validation loss is that of the starting (b, w), not of the "
+                                             "trained ones"),
+                        code("trained_on_all", "when it trains on all the points, not only the training ones"),
+                        NOT_SHUFFLED, GLOBAL_RANDOM),
               cases=public({}, {"lr": 0.05, "num_epochs": 20, "train_fraction": 0.75},
                            label=settings("lr", "num_epochs", "train_fraction")),
               outputs=(loss_output("the training MSE just before each update", hints={
@@ -248,6 +287,19 @@ EXERCISE = Exercise(
         Check("train_no_bias", 2.0,
               about="train_no_bias(x, y, a, lr, num_iterations): gradient descent for y_hat = a * x",
               params=NO_BIAS, build=no_bias_args, probe=probe_no_bias,
+              replay=Replay("train_no_bias", no_bias_update, history="history", final=("a",), losses="losses"),
+              mistakes=(code("no_bias_sign", "when the gradient has the wrong sign, (2/N) * sum(x * (y - y_hat))"),
+                        code("no_bias_gradient_sum", "when the gradient leaves out its 1/N"),
+                        code("no_bias_loss_sum", "when the loss leaves out its 1/N"),
+                        variants.late("history", ("a",), "when a is recorded after each update instead of before it"),
+                        variants.aliased("history", ("a",), "when a is recorded as the live array itself, so that "
+                                                            "every entry shows its final value"),
+                        variants.setting("num_iterations 100", "with the lab's 100 iterations, whatever num_iterations "
+                                                               "it is given", "num_iterations", 100),
+                        variants.epochs(-1, "num_iterations", "iteration"),
+                        variants.epochs(+1, "num_iterations", "iteration"),
+                        variants.setting("lr 0.001", "with the lab's learning rate, 0.001, whatever lr it is given",
+                                         "lr", 0.001)),
               cases=public({}, {"a0": -1.0, "lr": 0.002, "num_iterations": 30},
                            label=settings("lr", "num_iterations")),
               outputs=(loss_output("the MSE just before each update", per_iteration, NO_BIAS_LOSS_HINTS),

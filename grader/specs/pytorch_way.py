@@ -1,10 +1,10 @@
 """Checks for exercises/pytorch_way.py: nn.Module, MSELoss, SGD and a DataLoader (lab 000)."""
 from collections import OrderedDict
 
-from .. import hints
+from .. import hints, variants
 from ..plain import describe
 from ..probes import Missing, ProbeError, numbers, unpack
-from ..spec import FLOAT32, FLOAT32_TRAINING, Batches, Check, Exercise, Lazy, Output, public, settings
+from ..spec import FLOAT32, FLOAT32_TRAINING, Batches, Check, Exercise, Lazy, Mistake, Output, Replay, public, settings
 from .minibatch import DATA, data, points_count  # lab 000's Data draws lab 003's noisy line
 
 torch = Lazy("torch")
@@ -221,6 +221,29 @@ FIT_LOSS_HINTS = {
     "step_scaled": "the first loss matches, the next ones do not: possibly optim.SGD does not get the lr asked for",
 }
 
+# Typical mistakes, as variants of the reference (the code-level ones in mistakes/pytorch_way/).
+code = variants.code
+LINEAR_1_1 = code("linear_1_1", "when self.linear is nn.Linear(1, 1) whatever the sizes asked")
+
+
+def without_last_batch(out, p):
+    """What a loader gives when it drops the last, smaller batch: derived from the reference's own outputs."""
+    points, size = points_count(p), p["batch_size"]
+    if points % size == 0:
+        return None
+    kept = points - points % size
+    return {**out, "sizes": out["sizes"][:-1], "points": out["points"][:kept], "next_epoch": out["next_epoch"][:kept]}
+
+
+def model_update(train_model, args, state, rows, p):
+    """One step of the reference's loop from (w, b) = state on the points ``rows``: (w, b) after it, and its loss."""
+    points = args[3].dataset
+    model = line(*state)
+    losses = train_model(model, torch.nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=p["lr"]),
+                         [(points.x[rows], points.y[rows])], 1)
+    return pair(model), losses[0]
+
+
 EXERCISE = Exercise(
     id="pytorch_way",
     title="The PyTorch way: nn.Module, MSELoss, SGD and a DataLoader",
@@ -233,6 +256,7 @@ EXERCISE = Exercise(
               about="LinearRegression(input_size, output_size): the shapes of self.linear's weight and bias, "
                     "then, with known values set into them, forward(x) and the gradients of y_hat.sum()",
               params=dict(seed=0, n=10, input_size=1, output_size=1), build=sizes_args, probe=probe_model,
+              mistakes=(LINEAR_1_1, code("forward_no_bias", "when forward leaves out the bias (x @ weight.T)")),
               cases=public({"input_size": 1, "output_size": 1}, {"input_size": 3, "output_size": 1},
                            label=lambda p: f"input_size={p['input_size']}, output_size={p['output_size']}"),
               outputs=(Output("shapes", "the shapes of self.linear's weight and bias", exact=True),
@@ -248,6 +272,9 @@ EXERCISE = Exercise(
               about="LinearRegression(input_size, output_size) starts where nn.Linear(input_size, output_size) "
                     "would: torch.manual_seed(seed), the data drawn, then the model made, as in the lab",
               params=dict(DATA, input_size=1, output_size=1), build=init_args, probe=probe_init,
+              mistakes=(LINEAR_1_1, code("zeroed_start", "when the weight and bias are set to zero"),
+                        code("extra_layer", "when another nn.Linear is made before self.linear, taking the random "
+                                            "numbers it would have had")),
               cases=public({}, {"input_size": 3}, label=settings("input_size")),
               outputs=(Output("weight", "self.linear.weight as nn.Linear made it", **FLOAT32, hints={
                   "zero": "the weight starts at zero: keep the random start nn.Linear gives it"}),
@@ -257,6 +284,12 @@ EXERCISE = Exercise(
               about="set_parameters(model, w, b): the model's weight and bias, then one step of an "
                     "optim.SGD made before the call (as in the lab)",
               params=dict(DATA, **START, lr=0.01), build=set_args, probe=probe_set_parameters,
+              mistakes=(code("unchanged", "when new tensors are put in the state_dict (or bound to names), "
+                                          "leaving the model's own parameters as they were"),
+                        code("wb_swapped", "when w and b are the wrong way round"),
+                        code("new_parameters", "when new nn.Parameters take the place of the model's, so that an "
+                                               "optimizer made before no longer moves them"),
+                        code("bias_unset", "when the bias is left unset")),
               outputs=(*(Output(name, f"model.linear.{name} after the call, shape {shape}", rtol=1e-6, atol=1e-6,
                                 hints={"crossed": "the {column} holds what the {other} should: are w and b swapped?"})
                          for name, shape in (("weight", "(1, 1)"), ("bias", "(1,)"))),
@@ -273,6 +306,11 @@ EXERCISE = Exercise(
               about="make_loader(dataset, batch_size): the batch sizes, and the points (x, y) in the order "
                     "they come, which must be the dataset's order (no shuffling), in two passes",
               params=dict(DATA, batch_size=1), build=loader_args, probe=probe_loader,
+              mistakes=(code("shuffled", "when the DataLoader shuffles the points (shuffle=True)"),
+                        variants.setting("no batch_size", "when the DataLoader is not given batch_size (its default "
+                                                         "is 1)", "batch_size", 1),
+                        Mistake("drop_last", "when the last, smaller batch is dropped (drop_last=True)",
+                                outputs=without_last_batch)),
               cases=public({"batch_size": 1}, {"batch_size": 10}, {"batch_size": 25}, label=settings("batch_size")),
               outputs=(Output("sizes", "the number of points in each batch", rtol=0.0, atol=1e-9, history=by_batch,
                               hints={**PARTIAL, "length": "{got} batches instead of {expected}: give the DataLoader "
@@ -285,6 +323,16 @@ EXERCISE = Exercise(
               about="train_model(model, criterion, optimizer, loader, num_epochs): every batch's loss, "
                     "(w, b) before each optimizer.step(), and the final (w, b)",
               params=dict(LAB, num_epochs=3), build=train_args, probe=probe_train,
+              replay=Replay("train_model", model_update, history="params", final=("final",), losses="losses"),
+              mistakes=(code("not_zeroed", "when optimizer.zero_grad() is never called, so that the gradients add "
+                                           "up from batch to batch", explains=("drift",)),
+                        code("step_before_backward", "when optimizer.step() comes before loss.backward(), so that "
+                                                     "each step uses the gradient of the batch before"),
+                        code("step_first", "when optimizer.step() comes first, then zero_grad() and backward(), so "
+                                           "that no step has a gradient to use"),
+                        code("loss_after", "when each batch's loss is recorded after the step, for the parameters "
+                                           "it moved to"),
+                        variants.epochs(+1), variants.epochs(-1)),
               cases=public({}, {"batch_size": 25, "lr": 0.05, "num_epochs": 2},
                            label=settings("batch_size", "lr", "num_epochs")),
               outputs=(Output("losses", "every batch's loss, before its update", **FLOAT32_TRAINING,
@@ -295,6 +343,15 @@ EXERCISE = Exercise(
         Check("fit", 2.0,
               about="fit(dataset, w, b, lr, num_epochs, batch_size): the final weight and bias, and the losses",
               params=LAB, build=fit_args, probe=probe_fit, swap=HELPERS,
+              mistakes=(variants.setting("lr 0.01", "with the lab's learning rate, 0.01, whatever lr it is given",
+                                         "lr", 0.01),
+                        variants.setting("batch_size 1", "with the lab's batch size, 1, whatever batch_size it is "
+                                                         "given", "batch_size", 1),
+                        variants.setting("num_epochs 10", "with the lab's 10 epochs, whatever num_epochs it is given",
+                                         "num_epochs", 10),
+                        code("summed", "when the criterion sums the squared errors (reduction='sum')"),
+                        code("not_set", "when set_parameters is never called, so that the model starts at "
+                                        "nn.Linear's random start")),
               cases=public({"lr": 0.01, "batch_size": 1}, {"lr": 0.1, "batch_size": 1, "num_epochs": 3},
                            {"lr": 0.05, "batch_size": 25, "num_epochs": 4}, label=settings("lr", "batch_size")),
               outputs=(Output("w", "the final weight", **FLOAT32_TRAINING),

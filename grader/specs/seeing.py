@@ -7,7 +7,7 @@ the student's training code nor on a copy of the solutions shipped with the grad
 """
 import numpy as np
 
-from .. import figures, hints
+from .. import figures, hints, variants
 from ..plain import text
 from ..probes import Missing, unpack
 from ..spec import Check, Exercise, Output, per_iteration, public, settings
@@ -239,11 +239,21 @@ EXERCISE = Exercise(
               cases=public({}, {"w_range": 5.0, "b_range": 8.0, "n_samples": 12},
                            label=settings("w_range", "b_range", "n_samples")),
               probe=probe_grid,
+              mistakes=(variants.code("sign_slip", "with the lab helper's sign slip, the error as y - w*x + b, "
+                                                   "which mirrors the surface in b"),
+                        variants.code("ij_indexing", "with np.meshgrid(..., indexing='ij'), which transposes the "
+                                                     "grid and the surface"),
+                        variants.code("ranges_swapped", "when w_range and b_range are swapped in the meshgrid"),
+                        variants.code("sum", "with the squared errors summed instead of averaged"),
+                        variants.setting("n_samples 30", "with the lab's 30 samples along each axis, whatever "
+                                                         "n_samples it is given", "n_samples", 30)),
               outputs=(Output("W", "the w of each grid point", rtol=1e-5, atol=1e-4, hints=GRID_HINTS),
                        Output("B", "the b of each grid point", rtol=1e-5, atol=1e-4, hints=GRID_HINTS),
                        Output("Z", "the mean squared error at each grid point", rtol=1e-4, atol=1e-4,
                               hints=Z_HINTS))),
         Check("plot_surface", 1.0, params=BOWL, build=bowl, probe=probe_surface,
+              mistakes=(variants.code("contour_bw", "when the contour map is drawn as contour(B, W, Z), b on "
+                                                    "the x axis"),),
               about="plot_surface(W, B, Z): the 3D surface and the contour map of Z",
               outputs=(Output("surface", "the 3D view: its data limits in w, b and Z", rtol=1e-5, atol=1e-6,
                               columns=EXTENT), CONTOUR)),
@@ -252,6 +262,8 @@ EXERCISE = Exercise(
               outputs=(AXIS_LABELS, Output("surface axis labels", "the x and y labels of the 3D view", exact=True,
                                            hints=AXES_NAMED))),
         Check("plot_path", 2.0, params=PATH, build=path_args, probe=probe_path,
+              mistakes=(variants.code("path_bw", "when the path is drawn as (b, w), b on the x axis"),
+                        variants.code("path_from_second", "when the path is drawn from its second point on")),
               swap=("plot_surface",),
               about="plot_path(W, B, Z, params): the contour map of Z and the path of (w, b) drawn over it",
               outputs=(CONTOUR, Output("path", "the points of the path, as (w, b)", rtol=1e-5, atol=1e-6,
@@ -265,6 +277,7 @@ EXERCISE = Exercise(
         Check("plot_path", 1.0, name="plot_path labels", params=PATH, build=path_args, probe=probe_path_labels,
               swap=("plot_surface",), about="plot_path(W, B, Z, params): the axis labels", outputs=(AXIS_LABELS,)),
         Check("plot_loss_histories", 2.0, params=HISTORIES, build=histories_args,
+              mistakes=(variants.code("log_losses", "when the log of each loss is plotted, not the loss"),),
               probe=probe_lines,
               about="plot_loss_histories(histories): a line per history, matched by its data",
               outputs=(Output("lines", "the y values of each history's line", rtol=1e-5, atol=1e-8,

@@ -1,0 +1,15 @@
+"""The loss on the whole data recorded at the end of each epoch, after its updates."""
+from torch.utils.data import DataLoader
+
+
+def train_minibatch(X, y, w, b, lr=0.1, num_epochs=10, batch_size=20):
+    data_iter = DataLoader(LinearData(X, y), batch_size=batch_size)
+    losses, params = [], []
+    for epoch in range(num_epochs):
+        for X_batch, y_batch in data_iter:
+            params.append((w.item(), b.item()))
+            loss = criterion(forward(X_batch, w, b), y_batch)
+            loss.backward()
+            step(w, b, lr)
+        losses.append(criterion(forward(X, w, b), y).item())
+    return Fit(w.item(), b.item(), losses, params)

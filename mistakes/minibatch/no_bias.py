@@ -1,0 +1,5 @@
+"""The predictions without the bias."""
+
+
+def forward(X, w, b):
+    return w * X

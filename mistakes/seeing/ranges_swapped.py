@@ -1,0 +1,9 @@
+"""w_range and b_range swapped in the meshgrid."""
+import numpy as np
+
+
+def loss_surface(X, y, w_range=15, b_range=13, n_samples=30):
+    x, y = np.asarray(X, dtype=np.float64).ravel(), np.asarray(y, dtype=np.float64).ravel()
+    W, B = np.meshgrid(np.linspace(-b_range, b_range, n_samples), np.linspace(-w_range, w_range, n_samples))
+    Z = np.mean((y - (W[..., None] * x + B[..., None])) ** 2, axis=-1)
+    return W, B, Z
