@@ -211,7 +211,7 @@ def test_typical_mistakes_get_partial_credit_and_their_messages_and_plots_in_the
 
 def test_the_hint_in_the_feedback_wraps_at_the_page_edge(course):
     html = (course / "feedback" / "partial" / "minibatch" / "minibatch.html").read_text()
-    for hint in ("(no shuffling), batch_size points each", "possibly a sum where a mean is asked"):
+    for hint in ("shuffles the points (shuffle=True)", "summed instead of averaged"):
         assert_wraps(html, hint)
 
 
