@@ -30,6 +30,7 @@ def timed(command: list[str], cwd: Path, env: dict) -> float:
 
 def first_report(folder: Path, out: Path, env: dict) -> tuple[float, float]:
     """(seconds to the first report, seconds per student after it) of a class run."""
+    shutil.rmtree(out, ignore_errors=True)  # a report left by the run before is not this run's first
     start = time.perf_counter()
     run = subprocess.Popen([PYTHON, "-m", "grader", "grade", str(folder), "--out", str(out), "--quiet", "--force"],
                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -31,6 +31,7 @@ from .protocol import Failure, Job
 from .specs import exercise
 
 SEED = 0
+PLAIN_TORCH = "GDGRADER_PLAIN_TORCH"  # set: torch exactly as it comes (no seeding or optimizer shortcuts)
 SLOW_LOAD = 0.05  # seconds of top-level code past which each item gets a fork of the loaded module instead
 
 
@@ -53,16 +54,17 @@ class _SignatureError(Exception):
 
 # Set-up in the fork template, once.
 
-def warm(imports: tuple[str, ...]) -> None:
+def warm(imports: tuple[str, ...], figure: bool = True) -> None:
     """Do once in the template what every child would otherwise do first: lazy imports, first calls, seeding;
-    for the ``imports`` of the exercises graded only (a self-check of an exercise without plots draws no figure)."""
+    for the ``imports`` of the exercises graded only (a self-check of an exercise without plots draws no figure),
+    and the first figure only if ``figure`` (many children to come)."""
     import numpy as np
 
     np.random.default_rng(0).random(3)
     np.linalg.lstsq(np.eye(2), np.ones(2), rcond=None)
     if "torch" in imports:
         _warm_torch(imports)
-    if "matplotlib.pyplot" in imports:
+    if "matplotlib.pyplot" in imports and figure:
         _warm_matplotlib()
     sys.meta_path.insert(0, _RefuseReference())
 
@@ -72,7 +74,8 @@ def _warm_torch(imports: tuple[str, ...]) -> None:
     from torch import nn
 
     torch.set_num_threads(1)  # no thread pools to break across fork
-    _fast_seeding(torch)
+    if not os.environ.get(PLAIN_TORCH):
+        _fast_seeding(torch)
     X = torch.arange(-3, 3, 0.5).view(-1, 1)
     model = nn.Linear(1, 1)
     loss = nn.MSELoss()(model(X), 2 * X) + nn.functional.mse_loss(model(X), 2 * X)
@@ -82,7 +85,9 @@ def _warm_torch(imports: tuple[str, ...]) -> None:
         from torch.utils.data import DataLoader, TensorDataset
 
         list(DataLoader(TensorDataset(X, 2 * X), batch_size=4, shuffle=True))
-    if "torch.optim" in imports:  # its first optimizer loads a large part of torch (about a second)
+    if "torch.optim" in imports:
+        if not os.environ.get(PLAIN_TORCH):
+            _dynamo_on_demand(torch)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
         optimizer.step()
         optimizer.zero_grad()
@@ -105,7 +110,7 @@ def _fast_seeding(torch) -> None:
         except Exception:
             return True
 
-    if any(available(name) for name in ("cuda", "mps", "xpu", "mtia")) or os.environ.get("GDGRADER_TORCH_SEEDING"):
+    if any(available(name) for name in ("cuda", "mps", "xpu", "mtia")):
         return
 
     def manual_seed(seed):
@@ -114,6 +119,68 @@ def _fast_seeding(torch) -> None:
         return random_module.default_generator.manual_seed(seed)
 
     random_module._manual_seed_impl = manual_seed
+
+
+def _dynamo_on_demand(torch) -> None:
+    """Optimizers without their first call's import of ``torch._dynamo`` (a second: sympy and more).
+
+    torch's optimizers import ``torch._dynamo`` on their first call, only for what matters
+    when code is compiled: ``step`` marks graph breaks around the update (no-ops when
+    nothing is compiled), and several methods are wrapped in ``torch._disable_dynamo``,
+    which marks them as never to be compiled. Until something imports ``torch._dynamo``
+    nothing can be compiled, so here those methods make the same calls without it; once
+    it is imported (code that compiles), they are torch's own again. tests/test_cache.py
+    compares every reference output with and without this, bit for bit.
+    """
+    from torch.optim import optimizer
+
+    disabled = torch._disable_dynamo(lambda: None).__code__
+    graph_breaks = optimizer._use_grad_for_differentiable(lambda self: None).__code__
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("torch.optim") or module is None:
+            continue
+        for cls in [value for value in vars(module).values() if isinstance(value, type)]:
+            for attribute, method in list(vars(cls).items()):
+                code = getattr(method, "__code__", None)
+                if code is disabled:
+                    fn, recursive = _closed(method, "fn", "recursive")
+                    if getattr(fn, "__dynamo_disable", None) is None:
+                        fn.__dynamo_disable = _disable_on_demand(fn, recursive)
+                elif code is graph_breaks:
+                    setattr(cls, attribute, _step_on_demand(method, *_closed(method, "func")))
+
+
+def _closed(function, *names: str) -> list:
+    cells = dict(zip(function.__code__.co_freevars, (cell.cell_contents for cell in function.__closure__)))
+    return [cells[name] for name in names]
+
+
+def _disable_on_demand(fn, recursive: bool):
+    def call(*args, **kwargs):
+        dynamo = sys.modules.get("torch._dynamo")
+        if dynamo is None or not hasattr(dynamo, "disable"):
+            return fn(*args, **kwargs)
+        fn.__dynamo_disable = dynamo.disable(fn, recursive, wrapping=False)
+        return fn.__dynamo_disable(*args, **kwargs)
+    return call
+
+
+def _step_on_demand(original, func):
+    import functools
+
+    import torch
+
+    @functools.wraps(func)
+    def step(*args, **kwargs):
+        if "torch._dynamo" in sys.modules:
+            return original(*args, **kwargs)
+        previous = torch.is_grad_enabled()
+        try:
+            torch.set_grad_enabled(args[0].defaults["differentiable"])
+            return func(*args, **kwargs)
+        finally:
+            torch.set_grad_enabled(previous)
+    return step
 
 
 def _warm_matplotlib() -> None:
@@ -476,7 +543,7 @@ def portable() -> None:
     imports = tuple({name for task in job.tasks for name in exercise(task.exercise).imports})
     for name in ("numpy", *imports):
         importlib.import_module(name)  # before the first check's clock starts, as in the fork template
-    warm(imports)
+    warm(imports, figure=False)  # this process grades one job: its first figure is the job's own
     channel = Channel(replies)
     channel.send({"hello": {"process": "a process of its own, ended when it is done or out of time",
                             "user": "the student's own", "network": "not isolated", "files": "not isolated",

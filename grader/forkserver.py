@@ -41,9 +41,10 @@ class ForkServer:
     """The grading process's handle on a fork template; thread-safe."""
 
     def __init__(self, preload: list[str], env: dict[str, str], *, isolate: bool, allow: list[str],
-                 imports: tuple[str, ...] = ()):
+                 imports: tuple[str, ...] = (), figure: bool = True):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        setup = json.dumps({"preload": preload, "imports": imports, "isolate": isolate, "allow": allow})
+        setup = json.dumps({"preload": preload, "imports": imports, "isolate": isolate, "allow": allow,
+                            "figure": figure})
         self._process = subprocess.Popen(
             [sys.executable, "-c", "import sys; from grader.forkserver import serve; serve(int(sys.argv[1]), sys.argv[2])",
              str(theirs.fileno()), setup], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env)
@@ -158,7 +159,7 @@ def serve(fd: int, setup: str) -> None:
         importlib.import_module(name)
     from . import child
 
-    child.warm(tuple(config["imports"]))
+    child.warm(tuple(config["imports"]), figure=config["figure"])
     gc.collect()
     gc.freeze()
     if "user" in ready:

@@ -137,11 +137,14 @@ def _exercise_ids(path: Path, exercise: str | None) -> tuple[str, ...]:
 def _results(config) -> dict:
     """Grade the submission once; every item then reads its own result."""
     from .grade import Grader, GraderError  # NumPy: imported once grading starts, not when pytest loads plugins
+    from .protocol import Limits
+    from .runner import template
 
     state = config.stash[_REPORT]
     if state["results"] is None:
         try:
-            grader = Grader(hidden=state["hidden"], exercises=state["ids"], course=state["course"])
+            runner = template(Limits(), [specs.exercise(id) for id in state["ids"] or specs.IDS], many=False)
+            grader = Grader(hidden=state["hidden"], exercises=state["ids"], course=state["course"], runner=runner)
             report = grader.grade(state["path"], exercise=state["exercise"])
         except GraderError as exc:
             state["results"] = exc

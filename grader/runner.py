@@ -66,10 +66,11 @@ class Runner:
     """Runs jobs in children; thread-safe. ``isolate``: sandbox children where the machine allows it."""
 
     def __init__(self, limits: Limits = Limits(), *, isolate: bool = True, imports: tuple[str, ...] = (),
-                 parallel: int | None = None):
+                 parallel: int | None = None, figure: bool = True):
         self.limits = limits
         self.isolate = isolate
         self.imports = imports  # modules the template loads besides torch and NumPy (matplotlib for plots)
+        self.figure = figure  # whether the template draws a figure once, so that children start warm (many to come)
         self.parallel = max(1, parallel or os.cpu_count() or 1)
         self._slots = threading.BoundedSemaphore(self.parallel)
         self._lock = threading.Lock()
@@ -94,7 +95,8 @@ class Runner:
                 env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(
                     filter(None, [str(paths.PACKAGE.parent), os.environ.get("PYTHONPATH")])))
                 preload = ["numpy", *self.imports, "grader.child", *specs.MODULES]
-                self._server = ForkServer(preload, env, isolate=self.isolate, allow=allowed(), imports=self.imports)
+                self._server = ForkServer(preload, env, isolate=self.isolate, allow=allowed(), imports=self.imports,
+                                          figure=self.figure)
             return self._server
 
     def start(self) -> None:
@@ -445,10 +447,13 @@ def _cut(text: str) -> str:
     return text[:OUTPUT_SHOWN] + ("\n[output cut]" if len(text) > OUTPUT_SHOWN else "")
 
 
-def template(limits: Limits, exercises, *, isolate: bool = True) -> Runner:
-    """A runner whose fork template starts loading now what ``exercises`` need, while this process goes on."""
+def template(limits: Limits, exercises, *, isolate: bool = True, many: bool = True) -> Runner:
+    """A runner whose fork template starts loading now what ``exercises`` need, while this process goes on.
+
+    ``many``: many submissions to come (a class), so that warming the template up once for plots is worth it; for
+    one (a self-check) a child that plots draws its first figure itself, alongside the other children."""
     imports = tuple(dict.fromkeys(name for ex in exercises for name in ex.imports))
-    runner = Runner(limits, isolate=isolate, imports=imports)
+    runner = Runner(limits, isolate=isolate, imports=imports, figure=many)
     runner.start()
     return runner
 
