@@ -189,7 +189,7 @@ class Grader:
             for item in items:
                 swap = tuple(name for name in item.check.swap if (item.exercise, name) in failed)
                 if swap and _level(item.check, specs.exercise(item.exercise)) == level and \
-                        not self._passed(item, submission):
+                        not self._passed(item, submission) and not _untouched(item, submission):
                     redo[item.exercise, item.index] = swap
             if redo:
                 self._round(submission, [self._items[id][i] for id, i in redo], redo, isolated, deadline, budget, ())
@@ -294,6 +294,13 @@ def _own_helpers_note(ex: Exercise, checks: tuple[CheckResult, ...], replies: li
                     f"{item.check.target} runs with correct ones, so only its own mistakes count.")
             return checks[:i] + (replace(check, message=f"{check.message}\n{wrap(note)}"),) + checks[i + 1:]
     return checks
+
+
+def _untouched(item: Item, submission: _Submission) -> bool:
+    """Whether the item's own function is still the stub (it raised NotImplementedError itself): other helpers
+    would not change that."""
+    failure = submission.replies[item.exercise, item.index].failure
+    return failure is not None and failure.kind == "not attempted" and failure.function == item.check.target
 
 
 def _level(check: Check, ex: Exercise) -> int:

@@ -23,6 +23,7 @@ from .compare import as_array, fmt
 from .protocol import Reply
 from .spec import Batches, Item, Output
 
+FIRST_RUNS = 16  # updates replayed in the first round; the rest only if these are all right
 MAX_ORDER_RUNS = 4096  # runs spent looking for the batch each update of an epoch took
 
 Run = tuple  # (state: list of numbers, start: int, stop: int | None)
@@ -46,23 +47,33 @@ def replay(item: Item, expected: Reply, got: Reply) -> Generator[list[Run], list
     loss = outputs.get(how.losses)
     recorded = as_array(got.outputs.get(how.losses)) if loss is not None else None
     before_at, after_at = _loss_runs(how.loss_at, layout, params, recorded, len(after), n)
-    results = yield runs + [(after[i], *points) for i, points in before_at + after_at]
+    losses = [(after[i], *points) for i, points in before_at + after_at]
+    head = n if n <= FIRST_RUNS else FIRST_RUNS  # a mistake most often shows in the first updates: those first
+    results = yield runs[:head] + (losses if head == n else [])
+    wrong = _first_wrong_at(history, states, results, 0, head)
+    if wrong is None and head < n:
+        results = results[:head] + (yield runs[head:] + losses)
+        wrong = _first_wrong_at(history, states, results, head, n)
     nexts = [np.asarray(r[0], dtype=np.float64) for r in results[:n]]
-    extra = [r[1] for r in results[n:]]
-    before = [results[t][1] for t in range(min(len(recorded), n))] if how.loss_at == "update" and \
-        recorded is not None and recorded.ndim == 1 else extra[:len(before_at)]
-    after_losses = extra[len(before_at):]
-    wrong = next((t for t in range(n - 1) if not _close(history, states[t + 1], nexts[t])), None)
     name = _state_name(history)
     if wrong is None:
+        extra = [r[1] for r in results[n:]]
+        before = [results[t][1] for t in range(min(len(recorded), n))] if how.loss_at == "update" and \
+            recorded is not None and recorded.ndim == 1 else extra[:len(before_at)]
         return f"Step by step, from your own {name}: every update is right" + \
-            _loss_clause(loss, recorded, before, after_losses, params, name) + "."
+            _loss_clause(loss, recorded, before, extra[len(before_at):], params, name) + "."
     order = ""
     if isinstance(layout, Batches) and layout.per_epoch(params) > 1:
         order = yield from _order(history, layout, params, states, wrong)
     if order:
         return f"Step by step, from your own {name}: {order}."
     return f"Step by step, from your own {name}: " + _first_wrong(history, params, wrong, states, nexts)
+
+
+def _first_wrong_at(history: Output, states: np.ndarray, results: list, start: int, stop: int) -> int | None:
+    """The first update in [start, stop) whose replay does not give the state recorded after it."""
+    return next((t for t in range(start, min(stop, len(states) - 1))
+                 if not _close(history, states[t + 1], np.asarray(results[t][0], dtype=np.float64))), None)
 
 
 def _rows(value) -> np.ndarray | None:
