@@ -40,6 +40,8 @@ UID_BASE = 2_000_000_000  # user ids handed to children as root: no account, no 
 INSIDE = 1000  # the child's user id inside its own user namespace (without root)
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf")
 DEVICES = ("null", "zero", "full", "random", "urandom")
+PRIVATE = ("/tmp", "/dev/shm")  # each child's own, empty
+HELD: list[str] = []  # allowed paths under PRIVATE, in the order held aside by ``prepare``
 
 
 class Unavailable(Exception):
@@ -104,6 +106,13 @@ def prepare(allow: list[str]) -> None:
     etc = [os.path.join("/etc", name) for name in ETC if os.path.exists(os.path.join("/etc", name))]
     for path in dict.fromkeys([*system, *etc, *allow]):
         _bind(libc, new, path)
+    # What is allowed under a folder that each child covers with its own (a Python in a virtual environment
+    # under /tmp) is held aside too, for each child to put back over its own folder (see ``enter``).
+    HELD[:] = [os.path.abspath(p) for p in dict.fromkeys(allow) if _under(os.path.abspath(p), PRIVATE)]
+    for i, path in enumerate(HELD):
+        held = os.path.join(new, ".held", str(i))
+        os.makedirs(held, 0o755)
+        _mount(libc, new + path, held, None, MS_BIND | MS_REC)
     os.mkdir(os.path.join(new, "dev"), 0o755)
     for name in DEVICES:
         if os.path.exists(f"/dev/{name}"):
@@ -125,6 +134,18 @@ def prepare(allow: list[str]) -> None:
     _check(libc.umount2(b"/.old", MNT_DETACH), "unmount the old root")
     os.rmdir("/.old")
     _mount(libc, None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _under(path: str, folders: tuple[str, ...]) -> bool:
+    return any(path == folder or path.startswith(folder + "/") for folder in folders)
+
+
+def _put_back(libc) -> None:
+    """Over the child's own /tmp and /dev/shm: what is allowed under them, read-only (see ``prepare``)."""
+    for i, path in enumerate(HELD):
+        os.makedirs(path, 0o755, exist_ok=True)
+        _mount(libc, f"/.held/{i}", path, None, MS_BIND | MS_REC)
+        _mount(libc, None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def _write(path: str, text: str) -> None:
@@ -189,6 +210,7 @@ def enter(limits: Limits, user: str, uid: int | None) -> None:
     size = max(limits.output_kb, 1024) * 1024
     _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size},nr_inodes=4096")
     _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=1m,nr_inodes=64")
+    _put_back(libc)
     os.chdir("/tmp")
     if user == "root":
         os.setgroups([])

@@ -26,3 +26,29 @@ def test_the_grading_process_never_loads_torch_or_matplotlib(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.splitlines()[-1])
     assert 0 < result["score"] < 30 and result["loaded"] == []
+
+
+def test_packages_installed_under_tmp_stay_importable_in_a_child(tmp_path, monkeypatch):
+    """A Python environment under /tmp (a virtual environment made there) is allowed like any other; each child's
+    own /tmp covers the machine's, and what is allowed under it is put back, read-only: a module imported only
+    once the code runs is found."""
+    import pytest
+
+    from grader import Grader
+
+    if not str(tmp_path.resolve()).startswith("/tmp/"):
+        pytest.skip("the temporary folder is not under /tmp here")
+    packages = tmp_path / "env" / "site-packages"
+    packages.mkdir(parents=True)
+    (packages / "lazy_helper.py").write_text("def predict(X, w, b):\n    return w * X + b\n")
+    monkeypatch.syspath_prepend(str(packages))
+    monkeypatch.setenv("PYTHONPATH", str(packages))
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "minibatch.py").write_text(mutate("minibatch", (
+        "    return w * X + b\n", "    import lazy_helper\n    return lazy_helper.predict(X, w, b)\n")))
+    grader = Grader(hidden=False, exercises=["minibatch"])
+    try:
+        report = grader.grade(tmp_path / "work")
+    finally:
+        grader.runner.close()
+    assert report.score == report.max_score, [c.message for e in report.exercises for c in e.checks if not c.passed]
