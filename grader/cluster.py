@@ -28,6 +28,7 @@ from . import paths, specs
 from .batch import Graded, graded
 from .grade import Grader, GraderError
 from .sandbox import Limits
+from .intake import Layout
 from .sources import MAX_NOTEBOOK, Unreadable, read_bytes
 
 try:
@@ -91,7 +92,7 @@ class Dask:
         def refill() -> None:
             want = room.tasks()
             for name, path in students:
-                future = self.client.submit(grade_on_worker, name, str(path), _payload(self.files(path, exercise)),
+                future = self.client.submit(grade_on_worker, name, str(path), *_payload(self.files(path, exercise)),
                                             path.is_file(), exercise, key=f"grade-{name}-{uuid.uuid4().hex}",
                                             pure=False)
                 inflight[future.key] = name, future
@@ -143,19 +144,18 @@ def _local_cluster(address: str) -> LocalCluster:
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
 
 
-def _payload(files) -> dict[str, bytes | None]:
+def _payload(files: Layout) -> tuple[dict[str, bytes], dict[str, tuple[str, str]]]:
     """The submission's files by name, read as intake reads them (no link followed, nothing but regular files,
-    at most what the grader takes); None for a file the grader refuses, which the worker's grader refuses too."""
-    found = {}
+    at most what the grader takes); and the files refused here, exercise -> (file as handed in, why), which the
+    worker's grader reports as this machine's would."""
+    found, refused = {}, {id: (files.shown.get(id, ""), why) for id, why in files.refused.items()}
     for id, file in files.items():
         if file is not None:
             try:
-                found[file.name] = read_bytes(file, getattr(files, "folder", None), MAX_NOTEBOOK + 1)
-            except Unreadable:
-                found[file.name] = None
-        elif id in getattr(files, "refused", {}):
-            found[files.shown.get(id) or f"{id}.py"] = None
-    return found
+                found[file.name] = read_bytes(file, files.folder, MAX_NOTEBOOK + 1)
+            except Unreadable as exc:
+                refused[id] = (files.shown.get(id, file.name), str(exc))
+    return found, refused
 
 
 def _why(error: Exception) -> str:
@@ -165,8 +165,8 @@ def _why(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def grade_on_worker(name: str, submission: str, files: dict[str, bytes], single: bool,
-                    exercise: str | None) -> Graded:
+def grade_on_worker(name: str, submission: str, files: dict[str, bytes], refused: dict[str, tuple[str, str]],
+                    single: bool, exercise: str | None) -> Graded:
     """A task: grade one submission, sent as bytes, with this worker's Grader; the report reads as if graded
     where it was handed in."""
     grader = get_worker().plugins[PLUGIN].grader()
@@ -175,12 +175,12 @@ def grade_on_worker(name: str, submission: str, files: dict[str, bytes], single:
         folder = Path(tmp) / "submission"
         folder.mkdir()
         for filename, data in files.items():
-            if data is None:
-                (folder / filename).symlink_to("/nonexistent")  # refused, as it was where it was handed in
-            else:
-                (folder / filename).write_bytes(data)
+            (folder / filename).write_bytes(data)
+        if single and not files:  # one file, refused: an empty stand-in under its name, for the refusal to replace
+            files = {Path(shown).name: b"" for shown, _ in refused.values()}
+            (folder / next(iter(files))).touch()
         path = folder / next(iter(files)) if single else folder
-        report = grader.grade(path, exercise=exercise)
+        report = grader.grade(path, exercise=exercise, refused=refused)
     return graded(name, replace(report, submission=submission), time.monotonic() - start)
 
 

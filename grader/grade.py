@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -142,9 +142,16 @@ class Grader:
         except intake.NotASubmission as exc:
             raise GraderError(str(exc)) from None
 
-    def grade(self, path: str | Path, *, exercise: str | None = None) -> Report:
-        """Grade a submission folder (laid out like exercises/) or one exercise file."""
+    def grade(self, path: str | Path, *, exercise: str | None = None,
+              refused: dict[str, tuple[str, str]] | None = None) -> Report:
+        """Grade a submission folder (laid out like exercises/) or one exercise file. ``refused``: exercise ->
+        (its file as handed in, why it is not read), for files refused where the submission was read."""
         files = self.files(path, exercise)
+        if refused:
+            refused = {id: why for id, why in refused.items() if id in files}
+            files = replace(files, files={**files.files, **dict.fromkeys(refused)},
+                            refused={**files.refused, **{id: why for id, (_, why) in refused.items()}},
+                            shown={**files.shown, **{id: shown for id, (shown, _) in refused.items()}})
         protections = self.protections()
         graded = [ex for ex in self.exercises if ex.id in files]
         results: dict[str, ExerciseResult] = {}

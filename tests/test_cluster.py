@@ -171,3 +171,23 @@ def test_a_class_of_single_files_on_a_local_cluster(tmp_path):
     assert scores["right"] == 1 and scores["slip"] < 1
     assert report(out, "slip")["submission"] == str(folder / "slip.py")
     assert report(out, "slip")["exercises"][0]["file"] == "slip.py"
+
+
+def test_refused_files_get_the_reports_of_a_local_run(tmp_path):
+    """Files the client refuses (a named pipe in nbgrader's layout, a link, a file over the size cap) reach the
+    workers as refusals, with the client's own reasons: the reports are those of a local run."""
+    from grader.sources import MAX_CODE
+
+    folder, local, cluster = tmp_path / "class", tmp_path / "local", tmp_path / "cluster"
+    (folder / "pipe" / "minibatch").mkdir(parents=True)
+    os.mkfifo(folder / "pipe" / "minibatch" / "minibatch.ipynb")
+    (folder / "link").mkdir()
+    (folder / "link" / "minibatch.py").symlink_to(paths.REFERENCE / "minibatch.py")
+    (folder / "big").mkdir()
+    (folder / "big" / "minibatch.py").write_text(mutate("minibatch") + "#" * (MAX_CODE + 1))
+    for out, extra in ((local, ()), (cluster, ("--dask", "local:1"))):
+        done = run_class(folder, out, "--exercise", "minibatch", *extra)
+        assert "graded 3, already done 0, grader errors 0" in done.stdout, done.stderr
+    for name in ("pipe", "link", "big"):
+        assert report(cluster, name) == report(local, name), name
+        assert report(cluster, name)["exercises"][0]["score"] == 0
