@@ -109,14 +109,6 @@ def submissions(folder: Path, out: Path | None, exercise: str | None) -> dict[st
         raise GraderError(str(exc)) from None
 
 
-def refuse_class(path: Path) -> None:
-    """Raise a GraderError when ``path``, given as one submission, is a folder of student folders."""
-    found = intake.student_folders(path)
-    if found:
-        raise GraderError(f"{path} holds {len(found)} student folders ({', '.join(found[:3])}"
-                          f"{', ...' if len(found) > 3 else ''}): grade them with --out DIR")
-
-
 def fingerprint(grader: Grader | Executor, path: Path, exercise: str | None) -> str:
     """A digest of the files that grading this submission reads."""
     digest = hashlib.sha256()

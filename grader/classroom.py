@@ -16,7 +16,7 @@ import os
 import re
 from pathlib import Path
 
-from .grade import GraderError
+from .errors import GraderError
 from .render import points
 from .results import Report
 

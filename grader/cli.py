@@ -63,9 +63,6 @@ def _parser() -> argparse.ArgumentParser:
                        help="wall-clock seconds one submission may take (default: %(default)g)")
     group.add_argument("--memory", metavar="MB", type=int, default=default.memory_mb,
                        help="memory the code may take, in MB (default: %(default)s)")
-    group.add_argument("--unsafe", action="store_true",
-                       help="run the code even where it cannot be isolated (no root and no user namespaces): "
-                            "only for code you trust")
 
     check = sub.add_parser("check", parents=[limits], help="check your exercises on the public cases",
                            description="Run the public checks on your exercises and say what went wrong where.")
@@ -87,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("path", type=Path,
                        help="a folder laid out like exercises/ (.py or .ipynb files), or one exercise file")
     grade.add_argument("--exercise", metavar="ID", help="grade PATH as this exercise (see `list`)")
+    grade.add_argument("--unsafe", action="store_true",
+                       help="run the code even where it cannot be isolated (no root and no user namespaces): "
+                            "only for code you trust")
     grade.add_argument("--json", metavar="FILE", type=Path, help="write the report as JSON")
     grade.add_argument("--gradescope", metavar="FILE", type=Path,
                        help="write Gradescope's results.json: a test per check, hidden checks shown once grades "
@@ -176,11 +176,13 @@ def _check(args) -> int:
 def _grade(args) -> int:
     if args.out:
         return _grade_class(args)
+    from . import intake
+
+    intake.refuse_class(args.path)  # a usage error, before the grader starts
     course = _course(args, "grade")
     grader = _grader(args, args.path, hidden=True, course=course, unsafe=args.unsafe)
     from . import batch, gradescope, render
 
-    batch.refuse_class(args.path)
     report = _run(grader, args.path, args.exercise, args.json)
 
     sys.stdout.write(f"Total: {render.points(report.score, report.max_score)}\n" if args.quiet else render.report(report))

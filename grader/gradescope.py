@@ -24,7 +24,7 @@ import zipfile
 from pathlib import Path
 
 from . import installable, paths
-from .grade import GraderError
+from .errors import GraderError
 from .results import Report
 
 MAX_PLOTS = 8  # drawn per submission: each takes a fraction of a second and about 70 KB of results.json

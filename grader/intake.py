@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import paths, specs, text
+from .errors import GraderError
 from .sources import MAX_CODE, MAX_NOTEBOOK, SUFFIXES, Source, Unreadable, read, refusal, too_large
 
 MAX_ENTRIES = 1000  # entries of one folder looked at; a submission has a handful
@@ -248,6 +249,14 @@ def student_folders(path: Path) -> list[str]:
     inner = _inner(_list(path, path)[0])
     return [e.name for e in inner] if len(inner) > 1 else []
 
+
+
+def refuse_class(path: Path) -> None:
+    """Raise a GraderError when ``path``, given as one submission, is a folder of student folders."""
+    found = student_folders(path)
+    if found:
+        raise GraderError(f"{path} holds {len(found)} student folders ({', '.join(found[:3])}"
+                          f"{', ...' if len(found) > 3 else ''}): grade them with --out DIR")
 
 def _inner(top: list[_Entry]) -> list[_Entry]:
     """The folders among a folder's entries ``top`` when it holds no exercise file of its own and some of them

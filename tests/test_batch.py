@@ -11,7 +11,7 @@ import pytest
 
 import hostile
 from conftest import mutate
-from grader import GraderError, batch, paths
+from grader import GraderError, batch, intake, paths
 
 FAST = ["--time-per-check", "3", "--time-per-submission", "30", "--memory", "400"]
 SLOW = ("import torch\n", "import torch\nimport time\ntime.sleep(0.4)\n")  # top-level code: once for each child
@@ -254,8 +254,8 @@ def test_a_class_folder_given_as_one_submission_is_recognised(tmp_path, grader):
         (tmp_path / "class" / student).mkdir(parents=True)
         (tmp_path / "class" / student / "minibatch.py").write_text("x = 1\n")
     with pytest.raises(GraderError, match=r"class holds 3 student folders \(ada, ben, cy\): grade them with --out DIR"):
-        batch.refuse_class(tmp_path / "class")
-    batch.refuse_class(tmp_path / "class" / "ada")  # one student's folder is not a class
+        intake.refuse_class(tmp_path / "class")
+    intake.refuse_class(tmp_path / "class" / "ada")  # one student's folder is not a class
     report = grader.grade(tmp_path / "class")
     assert report.warnings == ("class holds 3 student folders (ada, ben, cy), not one submission: grade them as a "
                                "class with --out DIR",)
