@@ -198,7 +198,8 @@ def _grader(args, path: Path, **settings):
 
     exercises = _only(args.exercise, path)
     limits = _limits(args)
-    runner = template(limits, [specs.exercise(id) for id in exercises or specs.IDS], many=False)
+    runner = template(limits, [specs.exercise(id) for id in exercises or specs.IDS], many=False,
+                      course=settings.get("course") or paths.DEFAULT)
     from .grade import Grader
 
     return Grader(exercises=exercises, limits=limits, runner=runner, **settings)

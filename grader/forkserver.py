@@ -41,10 +41,10 @@ class ForkServer:
     """The grading process's handle on a fork template; thread-safe."""
 
     def __init__(self, preload: list[str], env: dict[str, str], *, isolate: bool, allow: list[str],
-                 imports: tuple[str, ...] = (), figure: bool = True):
+                 imports: tuple[str, ...] = (), figure: bool = True, private: list[str] = ()):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         setup = json.dumps({"preload": preload, "imports": imports, "isolate": isolate, "allow": allow,
-                            "figure": figure})
+                            "figure": figure, "private": list(private)})
         self._process = subprocess.Popen(
             [sys.executable, "-c", "import sys; from grader.forkserver import serve; serve(int(sys.argv[1]), sys.argv[2])",
              str(theirs.fileno()), setup], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env)
@@ -164,7 +164,7 @@ def serve(fd: int, setup: str) -> None:
     gc.freeze()
     if "user" in ready:
         try:
-            sandbox.prepare(config["allow"])
+            sandbox.prepare(config["allow"], config["private"])
         except sandbox.Unavailable as exc:
             ready, pid_namespace = {"none": str(exc)}, None
     # Orphans (a child's own children, once it is ended) come here to be reaped, not to init.

@@ -65,7 +65,7 @@ class Grader:
         self.unsafe = unsafe
         self.exercises = tuple(specs.exercise(id) for id in (exercises or specs.IDS))
         self.hidden_cases = {ex.id: dict(load_hidden(course.hidden, ex.id)) if hidden else {} for ex in self.exercises}
-        self.runner = runner or template(limits, self.exercises, isolate=isolate)
+        self.runner = runner or template(limits, self.exercises, isolate=isolate, course=course)
         self.reference = {ex.id: _read_text(course.reference / ex.filename) for ex in self.exercises}
         self._items = {ex.id: ex.items(self.hidden_cases[ex.id]) for ex in self.exercises}
         self.expected = self._expected(expected)

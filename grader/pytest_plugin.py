@@ -143,7 +143,8 @@ def _results(config) -> dict:
     state = config.stash[_REPORT]
     if state["results"] is None:
         try:
-            runner = template(Limits(), [specs.exercise(id) for id in state["ids"] or specs.IDS], many=False)
+            runner = template(Limits(), [specs.exercise(id) for id in state["ids"] or specs.IDS], many=False,
+                              course=state["course"] or paths.DEFAULT)
             grader = Grader(hidden=state["hidden"], exercises=state["ids"], course=state["course"], runner=runner)
             report = grader.grade(state["path"], exercise=state["exercise"])
         except GraderError as exc:

@@ -66,11 +66,12 @@ class Runner:
     """Runs jobs in children; thread-safe. ``isolate``: sandbox children where the machine allows it."""
 
     def __init__(self, limits: Limits = Limits(), *, isolate: bool = True, imports: tuple[str, ...] = (),
-                 parallel: int | None = None, figure: bool = True):
+                 parallel: int | None = None, figure: bool = True, private: tuple[str, ...] = ()):
         self.limits = limits
         self.isolate = isolate
         self.imports = imports  # modules the template loads besides torch and NumPy (matplotlib for plots)
         self.figure = figure  # whether the template draws a figure once, so that children start warm (many to come)
+        self.private = private  # what children must not see even where it lies inside what they may (see sandbox)
         self.parallel = max(1, parallel or os.cpu_count() or 1)
         self._slots = threading.BoundedSemaphore(self.parallel)
         self._lock = threading.Lock()
@@ -92,11 +93,10 @@ class Runner:
             if self._server is None or not self._server.alive:
                 from . import specs
 
-                env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(
-                    filter(None, [str(paths.PACKAGE.parent), os.environ.get("PYTHONPATH")])))
+                env = child_environment()
                 preload = ["numpy", *self.imports, "grader.child", *specs.MODULES]
                 self._server = ForkServer(preload, env, isolate=self.isolate, allow=allowed(), imports=self.imports,
-                                          figure=self.figure)
+                                          figure=self.figure, private=list(self.private))
             return self._server
 
     def start(self) -> None:
@@ -346,8 +346,7 @@ class _Spawned:
         self.output, self.printed = {code.exercise: "" for code in job.codes}, 0
         self.process = subprocess.Popen([sys.executable, "-m", "grader.child"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                        env=dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(
-                                            filter(None, [str(paths.PACKAGE.parent), os.environ.get("PYTHONPATH")]))))
+                                        env=child_environment())
         self.events: queue.Queue = queue.Queue()
         threading.Thread(target=self._write, args=(pickle.dumps(job),), daemon=True).start()
         threading.Thread(target=self._read, daemon=True).start()
@@ -447,15 +446,44 @@ def _cut(text: str) -> str:
     return text[:OUTPUT_SHOWN] + ("\n[output cut]" if len(text) > OUTPUT_SHOWN else "")
 
 
-def template(limits: Limits, exercises, *, isolate: bool = True, many: bool = True) -> Runner:
+def template(limits: Limits, exercises, *, isolate: bool = True, many: bool = True,
+             course: paths.Course = paths.DEFAULT) -> Runner:
     """A runner whose fork template starts loading now what ``exercises`` need, while this process goes on.
 
     ``many``: many submissions to come (a class), so that warming the template up once for plots is worth it; for
     one (a self-check) a child that plots draws its first figure itself, alongside the other children."""
     imports = tuple(dict.fromkeys(name for ex in exercises for name in ex.imports))
-    runner = Runner(limits, isolate=isolate, imports=imports, figure=many)
+    runner = Runner(limits, isolate=isolate, imports=imports, figure=many, private=private(course))
     runner.start()
     return runner
+
+
+# What of the grading process's environment the processes that run code get (an allow-list: a token, a password
+# or the course's location in the environment stays out): where Python, its libraries and its temporary files
+# are, the locale, the thread counts, and the torch switch; Windows' own variables for a portable self-check.
+ENVIRONMENT = ("PATH", "HOME", "TMPDIR", "TEMP", "TMP", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ",
+               "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONUTF8", "PYTHONIOENCODING",
+               "PYTHONDONTWRITEBYTECODE", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+               "SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE", "APPDATA", "LOCALAPPDATA",
+               "GDGRADER_PLAIN_TORCH")
+
+
+def child_environment() -> dict[str, str]:
+    """The environment of a fork template or a portable child: the allow-listed variables, and the grader."""
+    env = {name: os.environ[name] for name in ENVIRONMENT if name in os.environ}
+    env.update(MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(filter(None, [str(paths.PACKAGE.parent),
+                                                                         env.get("PYTHONPATH")])))
+    return env
+
+
+def private(course: paths.Course) -> tuple[str, ...]:
+    """What of the course and the grader's cache no child may see: solutions, hidden cases, mistakes, the nbgrader
+    course, samples, history, cached reference results."""
+    from . import cache
+
+    parts = (course.reference, course.hidden, course.mistakes, course.nbgrader, course.root / "samples",
+             course.root / ".git", cache.folder())
+    return tuple(str(part) for part in parts)
 
 
 def allowed() -> list[str]:

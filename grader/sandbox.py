@@ -95,9 +95,10 @@ def separate() -> dict:
     return {"user": "namespace"}
 
 
-def prepare(allow: list[str]) -> None:
+def prepare(allow: list[str], private: list[str] = ()) -> None:
     """After ``separate``: make the whole file system ``allow`` (read-only), the libraries, /etc's basics and
-    /dev's harmless devices. Raises Unavailable."""
+    /dev's harmless devices; and cover what of ``private`` lies inside them (a course kept under /usr or in the
+    Python environment's folder) with an empty, closed folder. Raises Unavailable."""
     libc = _libc()
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     new = tempfile.mkdtemp(prefix="gdgrader-root-")
@@ -108,6 +109,10 @@ def prepare(allow: list[str]) -> None:
         _bind(libc, new, path)
     # What is allowed under a folder that each child covers with its own (a Python in a virtual environment
     # under /tmp) is held aside too, for each child to put back over its own folder (see ``enter``).
+    for path in private:
+        inside = new + os.path.realpath(path)
+        if os.path.isdir(inside):
+            _mount(libc, "tmpfs", inside, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=000,size=4k")
     HELD[:] = [os.path.abspath(p) for p in dict.fromkeys(allow) if _under(os.path.abspath(p), PRIVATE)]
     for i, path in enumerate(HELD):
         held = os.path.join(new, ".held", str(i))
@@ -131,6 +136,10 @@ def prepare(allow: list[str]) -> None:
     os.mkdir(old)
     _check(libc.syscall(pivot, new.encode(), old.encode()), "pivot_root")
     os.chdir("/")
+    try:
+        os.rmdir("/.old" + new)  # the folder the new root was built on, empty once it has become the root
+    except OSError:
+        pass
     _check(libc.umount2(b"/.old", MNT_DETACH), "unmount the old root")
     os.rmdir("/.old")
     _mount(libc, None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)

@@ -122,6 +122,8 @@ def source(name: str) -> str:
 # nothing it finds may reach any report, message, output, CSV or Gradescope file. Markers planted in the
 # course (reference bodies, hidden cases) and in a classmate's file tell whether anything got out.
 ADA_MARK = "ADA-MARK-7d1e"  # in the honest classmate's file
+TOKEN_MARK = "TOKEN-MARK-5b2e"  # a secret in the grading process's environment (CI's, an LMS's)
+TOKEN = "GDGRADER_TEST_TOKEN"
 SURVIVOR = "31337.25"  # the sleep a survivor runs, to be found if it outlived its submission
 
 TRAIN_MINIBATCH = "def train_minibatch(X, y, w, b, lr=0.1, num_epochs=10, batch_size=20):\n"
@@ -281,6 +283,9 @@ ATTACKS = {
     # 2. What the child can see on disk, and write for others.
     "writes notes into shared places": ([at_top(WRITE_SHARED)], set()),
     "poisons the grader's bytecode and the environment": ([at_top(POISON)], set()),
+    "reads the grading process's environment": (
+        [in_forward(f"import os; raise ValueError(os.environ.get({TOKEN!r}, 'no token'))")],
+        FORWARD_CHECKS),
     # 4. Processes that outlive their submission, and signals.
     "leaves survivors": ([at_top(LEAVE_SURVIVORS)], set()),
     "signals every process it can name": ([at_top(SIGNAL_ALL)], set()),
@@ -294,5 +299,6 @@ ATTACKS = {
 # What the messages of an attack's lost checks say.
 SAYS = {"hunts for the reference, hidden cases and classmates in memory and on disk": "ValueError (its message is not",
         "floods its reply pipe": "sent a result larger than 1 MB", "nests its reply 100 000 deep": "sent",
-        "writes escapes and a lone surrogate into its message": "ValueError"}
+        "writes escapes and a lone surrogate into its message": "ValueError",
+        "reads the grading process's environment": "ValueError"}
 

@@ -25,7 +25,7 @@ from grader import Grader, GraderError, exercise, paths
 from grader.protocol import Limits
 
 LIMITS = Limits(seconds_per_check=3, seconds_per_submission=60, memory_mb=400, output_kb=64)
-MARKS = ("REF-MARK", "HID-MARK", hostile.ADA_MARK)
+MARKS = ("REF-MARK", "HID-MARK", hostile.ADA_MARK, hostile.TOKEN_MARK)
 
 
 def project_files() -> dict[str, str]:
@@ -225,7 +225,8 @@ def run_attacked_class(command_prefix: list[str]):
         out.chmod(0o777)
         before = project_files()
         done = subprocess.run([*command_prefix, sys.executable, "-c", CLASS_RUN, str(course), str(folder), str(out)],
-                              capture_output=True, text=True, timeout=900, cwd=paths.ROOT)
+                              capture_output=True, text=True, timeout=900, cwd=paths.ROOT,
+                              env=dict(os.environ, **{hostile.TOKEN: hostile.TOKEN_MARK}))
         assert done.returncode == 0, done.stderr[-3000:]
         summary = json.loads(done.stdout.strip().splitlines()[-1])
         assert summary["failed"] == {}, summary["failed"]

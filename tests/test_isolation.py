@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import mutate
 from grader import paths
@@ -52,3 +53,56 @@ def test_packages_installed_under_tmp_stay_importable_in_a_child(tmp_path, monke
     finally:
         grader.runner.close()
     assert report.score == report.max_score, [c.message for e in report.exercises for c in e.checks if not c.passed]
+
+
+def test_a_child_gets_only_the_allow_listed_environment(tmp_path, monkeypatch):
+    """A token in the grading process's environment (CI's, an LMS's) or the course's location is not the code's."""
+    from grader import Grader
+
+    monkeypatch.setenv("SECRET_TOKEN", "tok-3f9a")
+    monkeypatch.setenv("GDGRADER_COURSE", str(paths.ROOT))
+    (tmp_path / "minibatch.py").write_text(mutate("minibatch", (
+        "    return w * X + b\n",
+        "    import os\n    raise ValueError(os.environ.get('SECRET_TOKEN', 'no token') + ', '\n"
+        "                     + os.environ.get('GDGRADER_COURSE', 'no course') + ', ' + os.environ['PATH'][:1])\n")))
+    roots = set(Path("/tmp").glob("gdgrader-root-*"))
+    grader = Grader(hidden=False, exercises=["minibatch"])
+    try:
+        report = grader.grade(tmp_path / "minibatch.py")
+    finally:
+        grader.runner.close()
+    forward = next(c for c in report.exercises[0].checks if c.name.startswith("forward"))
+    assert "ValueError: no token, no course, /" in forward.message
+    assert set(Path("/tmp").glob("gdgrader-root-*")) == roots  # the template left no folder of its own behind
+
+
+def test_a_course_kept_inside_what_children_may_read_stays_closed_to_them(tmp_path, monkeypatch):
+    """Children may read the Python environment; a course kept inside it (or under /usr) keeps its solutions and
+    hidden cases from them all the same."""
+    import shutil
+
+    from grader import Grader
+
+    packages = tmp_path / "env" / "site-packages"
+    course = packages / "course"
+    for part in ("exercises", "reference", "hidden", "mistakes"):
+        shutil.copytree(paths.ROOT / part, course / part)
+    monkeypatch.syspath_prepend(str(packages))  # allowed, as any site-packages folder on the path
+    (tmp_path / "minibatch.py").write_text(mutate("minibatch", (
+        "    return w * X + b\n",
+        "    seen = []\n"
+        f"    for path in ({str(course / 'reference' / 'minibatch.py')!r}, {str(course / 'hidden')!r},\n"
+        f"                 {str(course / 'exercises' / 'minibatch.py')!r}):\n"
+        "        try:\n"
+        "            seen.append(str(len(open(path).read())))\n"
+        "        except OSError as exc:\n"
+        "            seen.append(type(exc).__name__)\n"
+        "    raise ValueError(' '.join(seen))\n")))
+    grader = Grader(hidden=False, exercises=["minibatch"], course=paths.Course(course))
+    try:
+        report = grader.grade(tmp_path / "minibatch.py")
+    finally:
+        grader.runner.close()
+    forward = next(c for c in report.exercises[0].checks if c.name.startswith("forward"))
+    stub = len((paths.ROOT / "exercises" / "minibatch.py").read_text())
+    assert f"ValueError: PermissionError PermissionError {stub}" in forward.message, forward.message
