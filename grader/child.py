@@ -26,7 +26,7 @@ import types
 
 from . import protocol
 from .plain import Unconvertible, describe, to_plain
-from .probes import Missing, ProbeError
+from .probes import Missing, ProbeError, first_line
 from .protocol import Failure, Job
 from .specs import exercise
 
@@ -491,7 +491,7 @@ def _failure(exc: BaseException, filename: str, stage: str) -> Failure:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
     trace = tuple((f.lineno or 0, f.name, (f.line or "").strip()) for f in frames[-protocol.MAX_TRACE:])
     line, function = (frames[-1].lineno or 0, frames[-1].name) if frames else (0, "")
-    text = _first_line(exc)
+    text = first_line(exc)
     if isinstance(exc, NotImplementedError):
         kind, text = "not attempted", "not attempted yet"
     elif isinstance(exc, RefusedImport):
@@ -517,14 +517,6 @@ def _failure(exc: BaseException, filename: str, stage: str) -> Failure:
         kind = "exception"
         text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     return Failure(kind, text, line, function, type(exc).__name__, trace)
-
-
-def _first_line(exc: BaseException) -> str:
-    try:
-        text = str(exc)
-    except Exception:
-        text = ""
-    return text.strip().splitlines()[0][:300] if text.strip() else ""
 
 
 # A child of its own, where there is no fork template (macOS, Windows): `python -m grader.child`.

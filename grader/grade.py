@@ -208,19 +208,18 @@ class Grader:
         for item in items:
             swap = swaps.get((item.exercise, item.index), ())
             if not isolated:
-                key = (item.exercise, item.hidden)  # nothing to keep apart: few children, for speed
+                key = (item.exercise, item.hidden, swap)  # nothing to keep apart: few children, for speed
             elif item.hidden:
                 key = (item.exercise, item.case.scenario, swap)  # one hidden scenario's parameters, alone
             else:
-                key = ("public", swap)  # public parameters, and the same reference definitions
-            groups.setdefault(key, []).append(item)
+                key = ("public", swap)  # public parameters
+            groups.setdefault(key, []).append(item)  # each group with the same reference definitions
         jobs = []
-        for group in groups.values():
+        for (*_, swap), group in groups.items():
             ids = tuple(dict.fromkeys(item.exercise for item in group))
-            swap = {id: swaps.get(next((i.exercise, i.index) for i in group if i.exercise == id), ()) for id in ids}
             jobs.append(Job(tuple(submission.codes[id] for id in ids), tuple(_task(item) for item in group),
-                            helpers={id: self._helpers(id, swap[id]) for id in ids if swap[id]},
-                            swap={id: swap[id] for id in ids if swap[id]}, trace=trace))
+                            helpers={id: self._helpers(id, swap) for id in ids if swap},
+                            swap={id: swap for id in ids if swap}, trace=trace))
         for job, run in zip(jobs, self.runner.run_all(jobs, deadline, budget)):
             submission.replies.update(run.replies)
             for key in run.replies:

@@ -146,11 +146,12 @@ def vector(value, size: int, what: str = "it") -> np.ndarray | Missing:
 # Errors with a known cause.
 
 def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (at most 300 characters); "" if it has none or will not say."""
     try:
         text = str(exc).strip()
     except Exception:
         return ""
-    return text.splitlines()[0] if text else ""
+    return text.splitlines()[0][:300] if text else ""
 
 
 def explained(target, args, clues: Mapping[str, str]):

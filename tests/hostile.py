@@ -298,7 +298,7 @@ ATTACKS = {
 }
 # What the messages of an attack's lost checks say.
 SAYS = {"hunts for the reference, hidden cases and classmates in memory and on disk": "ValueError (its message is not",
-        "floods its reply pipe": "sent a result larger than 1 MB", "nests its reply 100 000 deep": "sent",
+        "floods its reply pipe": "sent a result larger than 1 MB", "nests its reply 100 000 deep": "sent a result nested more than",
         "writes escapes and a lone surrogate into its message": "ValueError",
         "reads the grading process's environment": "ValueError"}
 

@@ -134,6 +134,18 @@ def test_a_partial_submission_loses_what_it_breaks_with_messages_and_plots(autog
     assert all(t["status"] == "failed" for t in drawn)
 
 
+def strings(value):
+    """Every string in a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
 def test_a_hostile_submission_gets_its_true_score_and_sees_nothing(autograder, installed, tmp_path):
     """It forges results.json, reads the solutions and the hidden cases into its messages, and exits early."""
     forged = json.dumps({"score": 999, "tests": [{"name": "forged", "score": 999, "max_score": 999}]})
@@ -156,7 +168,7 @@ def test_a_hostile_submission_gets_its_true_score_and_sees_nothing(autograder, i
     assert {name for name, t in tests.items() if name.startswith("minibatch") and t["status"] == "failed"} == \
         {"minibatch: forward", "minibatch: forward [hidden 1]", "minibatch: criterion",
          "minibatch: criterion [hidden 1]"}
-    text = json.dumps(results)
+    text = "\n".join(strings(results))  # as Gradescope shows them, escapes decoded
     for secret in ("torch.mean((y_hat - y) ** 2)", (paths.HIDDEN / "minibatch.json").read_text()[:40]):
         assert secret not in text
     assert "PermissionError" in tests["minibatch: forward"]["output"] or \
