@@ -29,6 +29,7 @@ from typing import Iterator, Protocol
 from . import gradescope, intake, text
 from .grade import Grader, GraderError
 from .results import Report
+from .sources import MAX_NOTEBOOK, Unreadable, read_bytes
 
 REPORTS, GRADESCOPE, CSV, SUMMARY = "reports", "gradescope", "scores.csv", "summary.png"
 
@@ -110,11 +111,16 @@ def submissions(folder: Path, out: Path | None, exercise: str | None) -> dict[st
 
 
 def fingerprint(grader: Grader | Executor, path: Path, exercise: str | None) -> str:
-    """A digest of the files that grading this submission reads."""
+    """A digest of the files that grading this submission reads (read as grading reads them: no link followed,
+    no pipe waited on, at most what the grader takes)."""
     digest = hashlib.sha256()
-    for id, file in sorted(grader.files(path, exercise).items()):
+    files = grader.files(path, exercise)
+    for id, file in sorted(files.items()):
         digest.update(id.encode())
-        digest.update(file.read_bytes() if file is not None else b"\0missing")
+        try:
+            digest.update(read_bytes(file, files.folder, MAX_NOTEBOOK + 1) if file is not None else b"\0missing")
+        except Unreadable as exc:
+            digest.update(f"\0unreadable: {exc}".encode())
     digest.update(b"hidden" if grader.hidden else b"public")
     return digest.hexdigest()
 

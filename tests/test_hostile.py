@@ -28,6 +28,16 @@ LIMITS = Limits(seconds_per_check=3, seconds_per_submission=60, memory_mb=400, o
 MARKS = ("REF-MARK", "HID-MARK", hostile.ADA_MARK, hostile.TOKEN_MARK)
 
 
+def poison_targets() -> dict[str, str | None]:
+    """What hostile.POISON writes to (compiled grader code, a .pth that every Python start runs, the environment's
+    bin/): each one's digest, None when absent."""
+    import site
+
+    targets = (paths.PACKAGE / "__pycache__" / "compare.cpython-311.pyc", paths.PACKAGE / "judge.py",
+               Path(site.getsitepackages()[0]) / "zzz-gdgrader.pth", Path(sys.prefix) / "bin" / "python-owned")
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else None for p in targets}
+
+
 def project_files() -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(paths.ROOT.rglob("*")) if p.is_file() and "__pycache__" not in p.parts
@@ -223,7 +233,7 @@ def run_attacked_class(command_prefix: list[str]):
         out = root / "out"
         out.mkdir()
         out.chmod(0o777)
-        before = project_files()
+        before, poisoned = project_files(), poison_targets()
         done = subprocess.run([*command_prefix, sys.executable, "-c", CLASS_RUN, str(course), str(folder), str(out)],
                               capture_output=True, text=True, timeout=900, cwd=paths.ROOT,
                               env=dict(os.environ, **{hostile.TOKEN: hostile.TOKEN_MARK}))
@@ -247,6 +257,7 @@ def run_attacked_class(command_prefix: list[str]):
         assert "\x1b" not in done.stdout + done.stderr
         assert survivors() == [] and shared_notes() == []
         assert project_files() == before, "an attacker changed the project's files"
+        assert poison_targets() == poisoned, "an attacker wrote into the grader's bytecode or the environment"
         grown = (summary["peak_kb"] - summary["base_kb"]) / 1024
         assert grown < 200, f"the grading process grew by {grown:.0f} MB"
         return summary
