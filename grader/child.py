@@ -32,7 +32,8 @@ from .specs import exercise
 
 SEED = 0
 PLAIN_TORCH = "GDGRADER_PLAIN_TORCH"  # set: torch exactly as it comes (no seeding or optimizer shortcuts)
-SLOW_LOAD = 0.05  # seconds of top-level code past which each item gets a fork of the loaded module instead
+SLOW_LOAD = 0.05
+SENT = 86  # the exit status of a fork of the loaded module once its item's result is sent  # seconds of top-level code past which each item gets a fork of the loaded module instead
 
 
 class RefusedImport(ImportError):
@@ -318,22 +319,15 @@ def _in_fork(work, task, channel: Channel) -> None:
     """Run ``work`` in a fork of this process, so that the next task starts from the module as loaded."""
     pid = os.fork()
     if pid == 0:
-        code = 0
+        code = 1
         try:
             work()
-        except BaseException:
-            code = 1
+            code = SENT
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status) or os.waitstatus_to_exitcode(status) != 0:
-        channel.send({"result": task.key, "failure": {"kind": "crash", "message": _ended(status)}})
-
-
-def _ended(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        return f"the process running the code was ended by signal {os.WTERMSIG(status)}"
-    return f"the process running the code exited (status {os.waitstatus_to_exitcode(status)}) before returning a result"
+    if not (os.WIFEXITED(status) and os.waitstatus_to_exitcode(status) == SENT):  # code that exited or crashed
+        channel.send({"result": task.key, "failure": _plain(protocol.ended(status))})
 
 
 def _compile(code: protocol.Code):

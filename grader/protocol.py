@@ -16,6 +16,8 @@ length. Nothing a child sends is believed beyond its shape.
 from __future__ import annotations
 
 import json
+import os
+import signal as _signal
 import re
 import struct
 from dataclasses import dataclass, field
@@ -213,3 +215,15 @@ def reply(message: dict) -> Reply:
     return Reply(outputs={clean(k, 100): plain(v) for k, v in outputs.items()},
                  problems={clean(k, 100): clean(v, 500) for k, v in problems.items()},
                  called=tuple(clean(name, 100) for name in called))
+
+
+def ended(status: int | None) -> Failure:
+    """Why a process that runs code ended before it returned a result, from its wait status (None: unknown)."""
+    if status is None or os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status) if status is not None else None
+        name = _signal.Signals(number).name if number in set(_signal.Signals) else f"signal {number or '?'}"
+        causes = {"SIGXCPU": "the CPU time limit", "SIGKILL": "a limit (memory?)", "SIGSEGV": "a crash"}
+        return Failure("crash", f"the process running the code was ended by {name} ({causes.get(name, 'a signal')})")
+    code = os.waitstatus_to_exitcode(status)
+    return Failure("exit", f"the process running the code exited (status {code}) before returning a result: "
+                           "a function must return, not exit")

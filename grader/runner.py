@@ -294,7 +294,7 @@ class _Forked:
                     return "message", message
                 if self.status is None:
                     self.status = self.server.wait(self.pid, 5)
-                return "exit", _ended(self.status)
+                return "exit", protocol.ended(self.status)
             data = _read(key.fd)
             if data is None:
                 continue
@@ -378,7 +378,7 @@ class _Spawned:
         if kind == "malformed":
             raise value
         if kind == "exit":
-            return "exit", _ended(_status(value)) if os.name == "posix" else \
+            return "exit", protocol.ended(_status(value)) if os.name == "posix" else \
                 Failure("exit", f"the process running the code exited (status {value}) before returning a result")
         return kind, value
 
@@ -430,16 +430,6 @@ def _read(fd: int) -> bytes | None:
 
 def _limit(message: str) -> Failure:
     return Failure("limit", message)
-
-
-def _ended(status: int | None) -> Failure:
-    if status is None or os.WIFSIGNALED(status):
-        name = signal.Signals(os.WTERMSIG(status)).name if status is not None else "a signal"
-        causes = {"SIGXCPU": "the CPU time limit", "SIGKILL": "a limit (memory?)", "SIGSEGV": "a crash"}
-        return Failure("crash", f"the process running the code was ended by {name} ({causes.get(name, 'a signal')})")
-    code = os.waitstatus_to_exitcode(status)
-    return Failure("exit", f"the process running the code exited (status {code}) before returning a result: "
-                           "a function must return, not exit")
 
 
 def _cut(text: str) -> str:

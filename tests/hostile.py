@@ -36,6 +36,9 @@ CASES = {
     "exits with sys.exit(0) in a function": ([in_forward("import sys; sys.exit(0)")], (FORWARD_CHECKS, "SystemExit")),
     "exits with os._exit(0) in a function": ([(CRITERION, "    import os; os._exit(0)\n")],
                                               (CRITERION_CHECKS, "exited (status 0) before returning")),
+    "exits with os._exit(0) in a function of a file whose top level is slow": (  # each item in a fork of it
+        [at_top("import time\ntime.sleep(0.2)"), in_forward("import os; os._exit(0)")],
+        (FORWARD_CHECKS, "exited (status 0)")),
     "exits with sys.exit(0) when loaded": ([at_top("import sys; sys.exit(0)")], (ALL, "SystemExit")),
     "raises a BaseException": ([(CRITERION, "    class Escape(BaseException):\n        pass\n    raise Escape()\n")],
                                (CRITERION_CHECKS, "your code raised Escape")),
