@@ -32,6 +32,9 @@ TORCH, MODEL, GD, CONVERGES = (every("features", check) for check in ("train_tor
 # name: (replacements, the checks that must fail (and only those), text the first message must hold, the cause it
 # names: a known mistake, else a hint)
 MISTAKES = {
+    "Y taken flat, so that e broadcasts to (n, n)": (
+        [("        e = X1.dot(par) - Y\n", "        e = X1.dot(par) - Y.ravel()\n")], GD | CONVERGES,
+        "expected par as 4 numbers, as shape (4, 1) or (4,); got shape (4, ", "an (n,) array minus an (n, 1) array"),
     "MSELoss with the default mean": (
         [(MSE, "nn.MSELoss()")], TORCH, "losses: at epoch 0: expected 3290.11, got 32.9011",
         "with MSELoss's default mean, not the sum"),

@@ -39,6 +39,11 @@ SHORT_BATCHES = OTHER_LR  # the last batch smaller: 60 points in batches of 25 o
 # name: (replacements, the checks that must fail (and only those), text the first message must hold, the cause it
 # names: a known mistake, else a hint)
 MISTAKES = {
+    "the square root of each loss recorded": (
+        [("        losses.append(criterion(forward(X, w, b), y).item())\n",
+          "        losses.append(criterion(forward(X, w, b), y).item() ** 0.5)\n")],
+        MINIBATCH, ("every update is right, but the losses are not those of your own (w, b): at epoch 0, yours "
+                    "give 835.276, you recorded 28.9011", "losses: at epoch 0"), None),
     "gradients never zeroed": (
         [("    w.grad.zero_()\n    b.grad.zero_()\n", "")],
         STEP_ITEMS, "grads: w expected 0, got -31.5", "when the gradients are not zeroed after each update"),

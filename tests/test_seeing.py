@@ -48,6 +48,12 @@ HISTORIES_BODY = """    fig, ax = plt.subplots()
 # name: (replacements, the checks that must fail (and only those), text the first message must hold, the cause it
 # names: a known mistake, else a hint)
 MISTAKES = {
+    "the path never drawn": (
+        [('    ax.plot(w, b, "rx-")\n', "")],
+        PATH, "no path in the figure", "draw the (w, b) of params with plot or scatter"),
+    "each loss plotted from x = 10": (
+        [("        ax.plot(losses, label=label)\n", "        ax.plot(range(10, 10 + len(losses)), losses, label=label)\n")],
+        LINES, "has x values [10", "plot each loss at its epoch"),
     "the lab's sign slip, y - w*x + b": (
         [(COST, "Z = np.mean((y - W[..., None] * x + B[..., None]) ** 2, axis=-1)")],
         SURFACE, "Z: at index", "with the lab helper's sign slip"),
