@@ -291,6 +291,9 @@ ATTACKS = {
         FORWARD_CHECKS),
     # 4. Processes that outlive their submission, and signals.
     "leaves survivors": ([at_top(LEAVE_SURVIVORS)], set()),
+    "forks without end next to its classmates": (
+        [in_forward("import os\n    while True:\n        if os.fork() == 0:\n            import time; time.sleep(1000)")],
+        FORWARD_CHECKS),
     "signals every process it can name": ([at_top(SIGNAL_ALL)], set()),
     # 5. Replies that would hurt the grading process.
     "floods its reply pipe": ([in_forward(FLOOD.strip())], FORWARD_CHECKS),

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -205,6 +206,9 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
 
 
+HANDED_IN = ("links-its-file-to-the-solutions", "links-its-folder-to-the-solutions", "hands-in-a-named-pipe")
+
+
 def attack_class(root: Path) -> tuple[Path, Path]:
     """Honest students and one attacker per attack, in a marked course; every folder readable by any user."""
     course = marked_course(root / "course")
@@ -215,8 +219,16 @@ def attack_class(root: Path) -> tuple[Path, Path]:
     for name, source in students.items():
         (folder / name).mkdir(parents=True)
         (folder / name / "minibatch.py").write_text(source)
+    # 3. Paths the grader must not trust: a file linked to the solutions, a whole folder linked to them, a pipe.
+    for name in HANDED_IN:
+        (folder / name).mkdir()
+    (folder / "links-its-file-to-the-solutions" / "minibatch.py").symlink_to(course.reference / "minibatch.py")
+    (folder / "links-its-folder-to-the-solutions").rmdir()
+    (folder / "links-its-folder-to-the-solutions").symlink_to(course.reference)
+    os.mkfifo(folder / "hands-in-a-named-pipe" / "minibatch.py")
     for path in [root, *root.rglob("*")]:
-        path.chmod(0o777 if path.is_dir() else 0o644)
+        if not path.is_symlink():
+            path.chmod(0o777 if path.is_dir() else 0o666 if stat.S_ISFIFO(path.lstat().st_mode) else 0o644)
     return course.root, folder
 
 
@@ -241,7 +253,9 @@ def run_attacked_class(command_prefix: list[str]):
         summary = json.loads(done.stdout.strip().splitlines()[-1])
         assert summary["failed"] == {}, summary["failed"]
         reports = {p.stem: json.loads(p.read_text()) for p in (out / "reports").glob("*.json")}
-        assert set(reports) == {"ada", "bo", *map(slug, hostile.ATTACKS)}
+        assert set(reports) == {"ada", "bo", *map(slug, hostile.ATTACKS), *HANDED_IN}
+        for name in HANDED_IN:  # refused unopened: nothing of the solutions graded, nothing waited on
+            assert reports[name]["score"] == 0, name
         for honest in ("ada", "bo"):
             assert reports[honest]["score"] == reports[honest]["max_score"] > 0, honest
         for name, (_, lost) in hostile.ATTACKS.items():
